@@ -1,0 +1,65 @@
+# 深度学习知识库 — build and test. `make html` and `make test` work on a fresh machine:
+# they create .venv, install the pinned requirements and the npm assets, then build/test.
+
+PYTHON     ?= python3
+VENV       := .venv
+BIN        := $(VENV)/bin
+BUILDDIR   := _build
+SPHINXOPTS ?= -W --keep-going -n
+SPHINXBUILD = $(BIN)/sphinx-build
+PYTEST_ARGS ?=
+
+# Stamps make a warm `make html` skip installs that are already in place.
+BUILD_STAMP := $(VENV)/.build-requirements
+DEV_STAMP   := $(VENV)/.dev-requirements
+NPM_STAMP   := node_modules/.installed
+
+.PHONY: html test livehtml clean linkcheck deps dev-deps chromium help
+
+help:
+	@echo "make html      build the site into $(BUILDDIR)/html"
+	@echo "make test      run the whole test suite"
+	@echo "make livehtml  preview with live reload (sphinx-autobuild)"
+	@echo "make linkcheck check external links"
+	@echo "make clean     remove build output"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(BUILD_STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(BUILD_STAMP)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+deps: $(BUILD_STAMP) $(NPM_STAMP)
+
+dev-deps: $(DEV_STAMP) $(NPM_STAMP) chromium
+
+# Browser tests drive Debian's Chromium; install it when missing (CI runs as root).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+html: deps
+	$(SPHINXBUILD) -b html $(SPHINXOPTS) . $(BUILDDIR)/html
+
+test: dev-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+livehtml: dev-deps
+	$(BIN)/sphinx-autobuild -b html $(SPHINXOPTS) --watch sphinx_kb . $(BUILDDIR)/html
+
+linkcheck: deps
+	$(SPHINXBUILD) -b linkcheck . $(BUILDDIR)/linkcheck
+
+clean:
+	rm -rf $(BUILDDIR) tests/.fixture-build

@@ -1,0 +1,115 @@
+"""MathJax and Mermaid served from the site itself, and only where a page uses them.
+
+Both come from npm packages pinned in ``package.json`` / ``package-lock.json`` and
+installed into ``node_modules`` by ``make html`` (``npm ci``). We copy the few files a page
+needs into ``_static/vendor`` (no source maps, no speech engine), skipping files that are
+already in place so a warm rebuild copies nothing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+VENDOR_DIR = "vendor"
+
+# package -> (folder inside node_modules, glob patterns of the files to serve)
+BUNDLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "mathjax": (
+        "mathjax/es5",
+        (
+            "tex-mml-chtml.js",
+            "output/chtml/fonts/woff-v2/*.woff",
+            "input/tex/extensions/*.js",
+            "a11y/*.js",
+            "ui/*.js",
+        ),
+    ),
+    "mermaid": ("mermaid/dist", ("mermaid.esm.min.mjs", "chunks/mermaid.esm.min/*.mjs")),
+}
+MATHJAX_ENTRY = f"{VENDOR_DIR}/mathjax/tex-mml-chtml.js"
+MERMAID_ENTRY = f"{VENDOR_DIR}/mermaid/mermaid.esm.min.mjs"
+
+
+def node_modules_dir(app: Sphinx) -> Path:
+    return Path(app.config.kb_node_modules or Path(app.confdir) / "node_modules")
+
+
+def vendor_files(app: Sphinx) -> list[tuple[Path, str]]:
+    """(source file, path under _static) for every file we serve."""
+    root = node_modules_dir(app)
+    files = []
+    for name, (folder, patterns) in BUNDLES.items():
+        base = root / folder
+        if not base.is_dir():
+            raise ExtensionError(
+                f"sphinx_kb: {base} is missing. The site serves MathJax and Mermaid itself from npm "
+                "packages: run `npm ci` in the repository root (`make html` does it for you)."
+            )
+        for pattern in patterns:
+            matches = sorted(base.glob(pattern))
+            if not matches:
+                raise ExtensionError(f"sphinx_kb: no file matches {folder}/{pattern} in {root}; "
+                                     "is package-lock.json installed (`npm ci`)?")
+            files += [(m, f"{VENDOR_DIR}/{name}/{m.relative_to(base).as_posix()}") for m in matches]
+    return files
+
+
+def _configure(app: Sphinx, config) -> None:
+    config.mathjax_path = MATHJAX_ENTRY
+    config.mermaid_use_local = MERMAID_ENTRY
+
+
+def _check_installed(app: Sphinx) -> None:
+    if app.builder.format == "html":
+        app.env.kb_vendor_count = len(vendor_files(app))  # fails early with a clear message
+
+
+def _copy_vendor_files(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    static = Path(app.outdir) / "_static"
+    copied = 0
+    for source, relative in vendor_files(app):
+        target = static / relative
+        stat = source.stat()
+        if target.exists() and target.stat().st_size == stat.st_size and target.stat().st_mtime >= stat.st_mtime:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+        copied += 1
+    logger.info("sphinx_kb: %d vendored asset file(s) copied", copied)
+
+
+def _mermaid_only_where_used(app: Sphinx) -> None:
+    """sphinxcontrib-mermaid injects its script into pages without a doctree (search,
+    genindex); wrap its page hook so only pages that hold a diagram load Mermaid."""
+    from sphinxcontrib.mermaid import install_js, mermaid
+
+    listeners = app.events.listeners.get("html-page-context", [])
+    for listener in list(listeners):
+        if listener.handler is install_js:
+            app.disconnect(listener.id)
+
+            def install_where_used(app, pagename, templatename, context, doctree):
+                if doctree is not None and doctree.next_node(mermaid) is not None:
+                    install_js(app, pagename, templatename, context, doctree)
+
+            app.connect("html-page-context", install_where_used, priority=listener.priority)
+
+
+def setup(app: Sphinx) -> None:
+    app.setup_extension("sphinxcontrib.mermaid")
+    app.setup_extension("sphinx.ext.mathjax")
+    app.add_config_value("kb_node_modules", "", "env", types=[str])
+    app.connect("config-inited", _configure)
+    app.connect("builder-inited", _check_installed)
+    app.connect("build-finished", _copy_vendor_files)
+    _mermaid_only_where_used(app)

@@ -1,0 +1,234 @@
+"""Run the Python examples of an article and check the output it shows.
+
+An article's code blocks run in order, as one script, in a fresh interpreter:
+
+* a ``python`` fence (or a ``{code-block} python`` directive) is executed;
+* an ``output`` fence right after it must equal what that block printed
+  (doctest's ``ELLIPSIS`` applies: ``...`` stands for run-to-run noise such as timings);
+* a ``pycon`` fence is a ``>>>`` session checked with :mod:`doctest`;
+* a ``{no-run}`` directive is shown to readers with its reason and is only counted.
+
+Each article runs in its own subprocess, so ``multiprocessing`` with the spawn start
+method works as in a real script: a child re-executes the article's blocks (quietly)
+under ``__name__ == "__mp_main__"``, exactly as it would re-import a ``__main__`` file.
+
+Usage: ``python tests/article_code.py python/autograd.md`` (prints a report, exit 1 on failure).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import doctest
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.colon_fence import colon_fence_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+RUN_LANGS = {"python", "py", "python3"}
+SESSION_LANGS = {"pycon"}
+CODE_DIRECTIVES = {"code-block", "code", "sourcecode"}
+SEPARATOR = "\x1ekb-block\x1e"
+TIMEOUT_S = int(os.environ.get("KB_CODE_TIMEOUT", "300"))
+
+
+@dataclasses.dataclass
+class Block:
+    kind: str  # "run" | "session" | "no-run"
+    line: int  # 1-based line of the first code line in the Markdown file
+    code: str
+    expected: str | None = None  # the ``output`` fence that follows a "run" block
+    expected_line: int | None = None
+    reason: str = ""
+
+
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").use(front_matter_plugin).use(colon_fence_plugin)
+
+
+_OPTION_LINE = re.compile(r"^:([\w-]+):\s*(.*)$")
+
+
+def _split_directive_body(content: str) -> tuple[dict[str, str], str, int]:
+    """Split MyST directive content into its ``:key: value`` options and the body."""
+    lines = content.splitlines(keepends=True)
+    options: dict[str, str] = {}
+    i = 0
+    while i < len(lines) and (m := _OPTION_LINE.match(lines[i].rstrip("\n"))):
+        options[m.group(1)] = m.group(2).strip()
+        i += 1
+    if options and i < len(lines) and not lines[i].strip():
+        i += 1
+    return options, "".join(lines[i:]), i
+
+
+def collect_blocks(text: str, line_offset: int = 0) -> list[Block]:
+    """Collect the code blocks of a Markdown text, nested directives included."""
+    blocks: list[Block] = []
+    previous_fence: Block | None = None
+    for token in _parser().parse(text):
+        if token.type not in ("fence", "colon_fence") or token.map is None:
+            if token.level == 0:  # any other block between a code block and its output
+                previous_fence = None
+            continue
+        body_line = line_offset + token.map[0] + 1  # 0-based line of the first content line
+        info = token.info.strip()
+        name, _, arg = info.partition(" ")
+        if name.startswith("{") and name.endswith("}"):
+            directive = name[1:-1]
+            options, body, skipped = _split_directive_body(token.content)
+            if directive == "no-run":
+                blocks.append(Block("no-run", body_line + skipped + 1, body, reason=options.get("reason", "")))
+                previous_fence = None
+            elif directive in CODE_DIRECTIVES and arg.strip() in RUN_LANGS:
+                previous_fence = Block("run", body_line + skipped + 1, body)
+                blocks.append(previous_fence)
+            elif directive in CODE_DIRECTIVES and arg.strip() in SESSION_LANGS:
+                blocks.append(Block("session", body_line + skipped + 1, body))
+                previous_fence = None
+            else:
+                # admonitions, tabs, ...: their body may hold fences of its own
+                blocks.extend(collect_blocks(body, body_line + skipped))
+                previous_fence = None
+            continue
+        if name in RUN_LANGS:
+            previous_fence = Block("run", body_line + 1, token.content)
+            blocks.append(previous_fence)
+        elif name in SESSION_LANGS:
+            blocks.append(Block("session", body_line + 1, token.content))
+            previous_fence = None
+        elif name == "output":
+            if previous_fence is None or previous_fence.expected is not None:
+                raise ValueError(
+                    f"line {body_line}: an ``output`` block must directly follow the ``python`` "
+                    "block whose output it shows"
+                )
+            previous_fence.expected = token.content
+            previous_fence.expected_line = body_line
+            previous_fence = None
+        else:
+            previous_fence = None
+    return blocks
+
+
+# The script that runs in the child interpreter: it gets the blocks as JSON on argv.
+_RUNNER = r'''
+import doctest, json, sys, io, contextlib, os
+_kb_blocks = json.load(open(os.environ["KB_BLOCKS_JSON"], encoding="utf-8"))
+_kb_path = os.environ["KB_ARTICLE_PATH"]
+
+def _kb_run_all(quiet):
+    g = globals()
+    for i, (kind, line, code) in enumerate(_kb_blocks):
+        if not quiet:
+            sys.stdout.write("\x1ekb-block\x1e%d\n" % i)
+            sys.stdout.flush()
+        if kind == "run":
+            exec(compile("\n" * (line - 1) + code, _kb_path, "exec"), g)
+        elif kind == "session":
+            test = doctest.DocTestParser().get_doctest(code, g, "%s:%d" % (_kb_path, line), _kb_path, line - 1)
+            runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+            out = io.StringIO()
+            runner.run(test, out=out.write, clear_globs=False)
+            if runner.failures:
+                sys.stderr.write(out.getvalue())
+                raise SystemExit("doctest session at %s:%d failed" % (_kb_path, line))
+        sys.stdout.flush()
+
+if __name__ == "__mp_main__":
+    # a multiprocessing child: rebuild the article's definitions without repeating its output
+    with open(os.devnull, "w") as _null, contextlib.redirect_stdout(_null):
+        _kb_run_all(quiet=True)
+elif __name__ == "__main__":
+    _kb_run_all(quiet=False)
+'''
+
+
+@dataclasses.dataclass
+class Result:
+    path: Path
+    blocks: list[Block]
+    returncode: int
+    outputs: list[str]
+    stderr: str
+
+    @property
+    def ran(self) -> int:
+        return sum(b.kind in ("run", "session") for b in self.blocks)
+
+    @property
+    def marked(self) -> int:
+        return sum(b.kind == "no-run" for b in self.blocks)
+
+    def problems(self) -> list[str]:
+        found = []
+        for block in self.blocks:
+            if block.kind == "no-run" and not block.reason.strip():
+                found.append(f"{self.path}:{block.line}: a ``{{no-run}}`` block needs ``:reason:`` (why it cannot run here)")
+        if self.returncode != 0:
+            tail = self.stderr.strip().splitlines()[-25:]
+            found.append(f"{self.path}: the code blocks raised (exit {self.returncode}):\n" + "\n".join(tail))
+            return found
+        runnable = [b for b in self.blocks if b.kind != "no-run"]
+        checker = doctest.OutputChecker()
+        for block, got in zip(runnable, self.outputs):
+            if block.expected is None:
+                continue
+            want = _normalise(block.expected)
+            got_n = _normalise(got)
+            if not checker.check_output(want, got_n, doctest.ELLIPSIS):
+                found.append(
+                    f"{self.path}:{block.expected_line}: the ``output`` block differs from what the code "
+                    f"at line {block.line} printed.\n--- shown in the article\n{want}--- printed\n{got_n}"
+                )
+        return found
+
+
+def _normalise(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip("\n").splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def run_article(path: Path, root: Path | None = None) -> Result:
+    path = Path(path)
+    blocks = collect_blocks(path.read_text(encoding="utf-8"))
+    runnable = [b for b in blocks if b.kind != "no-run"]
+    if not runnable:
+        return Result(path, blocks, 0, [], "")
+    with tempfile.TemporaryDirectory(prefix="kb-code-") as tmp:
+        blocks_json = Path(tmp, "blocks.json")
+        blocks_json.write_text(json.dumps([(b.kind, b.line, b.code) for b in runnable]), encoding="utf-8")
+        script = Path(tmp, "run_article.py")
+        script.write_text(_RUNNER, encoding="utf-8")
+        env = dict(os.environ, KB_BLOCKS_JSON=str(blocks_json), KB_ARTICLE_PATH=str(path),
+                   CUDA_VISIBLE_DEVICES="", PYTHONHASHSEED="0", MPLBACKEND="Agg")
+        proc = subprocess.run(
+            [sys.executable, str(script)], cwd=tmp, env=env, capture_output=True,
+            text=True, timeout=TIMEOUT_S,
+        )
+    chunks = proc.stdout.split(SEPARATOR)[1:]
+    outputs = [chunk.split("\n", 1)[1] if "\n" in chunk else "" for chunk in chunks]
+    return Result(path, blocks, proc.returncode, outputs, proc.stderr)
+
+
+def main(argv: list[str]) -> int:
+    status = 0
+    for name in argv:
+        result = run_article(Path(name))
+        problems = result.problems()
+        print(f"{name}: {result.ran} blocks ran, {result.marked} marked not runnable, "
+              f"{'OK' if not problems else 'FAILED'}")
+        for problem in problems:
+            print(problem)
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,132 @@
+"""Shared fixtures: built sites, a local web server and real headless Chromium."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_SITE = ROOT / "tests" / "fixture-site"
+BUILD_ROOT = ROOT / "tests" / ".fixture-build"
+CATEGORIES = ("python", "large-model", "computer-vision")
+CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
+
+
+@dataclasses.dataclass
+class BuiltSite:
+    srcdir: Path
+    outdir: Path
+    returncode: int
+    log: str
+
+    @property
+    def warnings(self) -> list[str]:
+        return [line for line in self.log.splitlines() if "WARNING" in line or "ERROR" in line]
+
+    def html(self, page: str) -> str:
+        return (self.outdir / page).read_text(encoding="utf-8")
+
+
+def build_site(srcdir: Path, outdir: Path, *extra: str, clean: bool = True) -> BuiltSite:
+    """Run sphinx-build as `make html` does (-W --keep-going -n) and keep its log."""
+    if clean and outdir.exists():
+        shutil.rmtree(outdir)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-n", *extra,
+         str(srcdir), str(outdir)],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "KB_ROOT": str(ROOT)},
+    )
+    return BuiltSite(srcdir, outdir, proc.returncode, proc.stdout + proc.stderr)
+
+
+def article_files(root: Path = ROOT) -> list[Path]:
+    return sorted(p for c in CATEGORIES for p in (root / c).glob("*.md") if p.name != "index.md")
+
+
+@pytest.fixture(scope="session")
+def real_site() -> BuiltSite:
+    site = build_site(ROOT, BUILD_ROOT / "real")
+    assert site.returncode == 0, f"the real site failed to build:\n{site.log[-4000:]}"
+    return site
+
+
+@pytest.fixture(scope="session")
+def fixture_site() -> BuiltSite:
+    site = build_site(FIXTURE_SITE, BUILD_ROOT / "fixture")
+    assert site.returncode == 0, f"the fixture site failed to build:\n{site.log[-4000:]}"
+    return site
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".mjs": "text/javascript"}
+
+    def log_message(self, *args):
+        pass
+
+
+def _serve(directory: Path):
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def fixture_server(fixture_site):
+    server = _serve(fixture_site.outdir)
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def real_server(real_site):
+    server = _serve(real_site.outdir)
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `make test` installs Debian's chromium"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def offline_page(browser):
+    """A page whose every request to anything but localhost is blocked and recorded."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.blocked = []
+    page.console_errors = []
+
+    def route(route):
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:")):
+            route.continue_()
+        else:
+            page.blocked.append(url)
+            route.abort()
+
+    context.route("**/*", route)
+    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    page.on("pageerror", lambda err: page.console_errors.append(str(err)))
+    yield page
+    context.close()

@@ -1,0 +1,74 @@
+"""Every Python block of every article runs; shown output equals real output."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from article_code import collect_blocks, run_article
+from conftest import FIXTURE_SITE, ROOT, article_files
+
+ARTICLES = article_files()
+
+
+@pytest.mark.parametrize("path", ARTICLES, ids=[p.relative_to(ROOT).as_posix() for p in ARTICLES])
+def test_article_code_runs(path, record_property):
+    result = run_article(path)
+    record_property("blocks_ran", result.ran)
+    record_property("blocks_marked", result.marked)
+    problems = result.problems()
+    assert not problems, "\n\n".join(problems)
+
+
+def test_code_block_counts(capsys):
+    """Reports how many blocks run and how many are marked not runnable."""
+    ran = marked = 0
+    for path in ARTICLES:
+        blocks = collect_blocks(path.read_text(encoding="utf-8"))
+        ran += sum(b.kind in ("run", "session") for b in blocks)
+        marked += sum(b.kind == "no-run" for b in blocks)
+    with capsys.disabled():
+        print(f"\narticle code: {ran} blocks executed, {marked} marked not runnable, in {len(ARTICLES)} articles")
+    assert ran > 0
+
+
+def test_fixture_blocks_run_and_match():
+    result = run_article(FIXTURE_SITE / "python" / "shared-weights.md")
+    assert result.problems() == []
+    assert (result.ran, result.marked) == (1, 1)
+    assert run_article(FIXTURE_SITE / "python" / "ddp.md").problems() == []
+
+
+def test_wrong_output_is_reported_with_its_line(tmp_path):
+    page = tmp_path / "page.md"
+    text = (FIXTURE_SITE / "python" / "shared-weights.md").read_text(encoding="utf-8")
+    page.write_text(text.replace("(3, 3)\n```", "(4, 4)\n```"), encoding="utf-8")
+    problems = run_article(page).problems()
+    line = text.splitlines().index("```output") + 1
+    assert len(problems) == 1 and f"page.md:{line}:" in problems[0] and "(4, 4)" in problems[0]
+
+
+def test_a_block_that_raises_is_reported(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("# t\n\n```python\nx = 1\n```\n\n```python\nraise ValueError('boom')\n```\n", encoding="utf-8")
+    problems = run_article(page).problems()
+    assert len(problems) == 1 and "ValueError: boom" in problems[0] and 'page.md", line 8' in problems[0]
+
+
+def test_failed_doctest_session_is_reported(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("# t\n\n```pycon\n>>> 1 + 1\n3\n```\n", encoding="utf-8")
+    problems = run_article(page).problems()
+    assert problems and "doctest session" in problems[0]
+
+
+def test_blocks_inside_directives_are_collected():
+    text = ":::{note}\n```python\nprint(1)\n```\n:::\n\n````{tip}\n```python\nprint(2)\n```\n````\n"
+    assert [b.code for b in collect_blocks(text)] == ["print(1)\n", "print(2)\n"]
+
+
+def test_output_block_must_follow_code():
+    with pytest.raises(ValueError, match="must directly follow"):
+        collect_blocks("# t\n\nsome text\n\n```output\n1\n```\n")
