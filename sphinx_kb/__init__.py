@@ -6,17 +6,34 @@ One private module per concern, as sphinxext-opengraph does:
 * ``assets``     – MathJax and Mermaid served from the site itself, only where a page uses them;
 * ``codeblocks`` – the ``{no-run}`` directive for examples the test suite cannot execute;
 * ``plots``      – matplotlib's ``{plot}`` directive working in Markdown pages;
+* ``metadata``   – the front matter schema, its checks, excerpts and cross-article links;
+* ``navigation`` – date, tags and 相关文章 on articles; listings on the home and category pages;
+* ``feed``       – the 最近更新 pages, the tags page and the Atom feed.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import assets, codeblocks, plots, search
+from . import assets, codeblocks, feed, metadata, navigation, plots, search
 
 __version__ = "0.1.0"
+
+
+_TEMPLATES = str(Path(__file__).parent / "templates")
+
+
+def _add_templates(app: Sphinx, config) -> None:
+    if _TEMPLATES not in config.templates_path:
+        config.templates_path.append(_TEMPLATES)
+    sidebars = config.html_sidebars or {}
+    if not sidebars:
+        config.html_sidebars = {"**": [
+            "sidebar/brand.html", "sidebar/search.html", "sidebar/scroll-start.html",
+            "sidebar/navigation.html", "sidebar/kb-links.html", "sidebar/scroll-end.html"]}
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -24,4 +41,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     assets.setup(app)
     codeblocks.setup(app)
     plots.setup(app)
+    metadata.setup(app)
+    navigation.setup(app)
+    feed.setup(app)
+    app.connect("config-inited", _add_templates)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,238 @@
+"""Front matter, 最近更新, the Atom feed, related articles with backlinks, tags, listings."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html.parser import HTMLParser
+
+import feedparser
+import pytest
+
+from conftest import FIXTURE_SITE, build_site
+
+pytestmark = pytest.mark.xdist_group("site")
+
+BASEURL = "https://dl-knowledge-base.readthedocs.io/zh-cn/latest/"
+
+
+class _Text(HTMLParser):
+    """Collects the text and links of the elements with a given class."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[set[str]] = []
+        self.chunks: list[tuple[set[str], str]] = []
+        self.links: list[tuple[str, str]] = []
+        self._href = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.stack.append(set((a.get("class") or "").split()))
+        if tag == "a":
+            self._href = a.get("href")
+            self._link_text = ""
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._href is not None:
+            self.links.append((self._href, self._link_text))
+            self._href = None
+        if self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        classes = set().union(*self.stack) if self.stack else set()
+        self.chunks.append((classes, data))
+        if self._href is not None:
+            self._link_text += data
+
+    def text_of(self, cls: str) -> str:
+        return "".join(d for c, d in self.chunks if cls in c)
+
+
+def parse(html: str) -> _Text:
+    p = _Text()
+    p.feed(html)
+    return p
+
+
+def entries_of(html: str) -> list[str]:
+    """The entry blocks of a listing, in page order, as plain text."""
+    return [re.sub(r"<[^>]+>", "", m) for m in re.findall(r'<div class="kb-entry[^"]*">(.*?)</div>', html, re.S)]
+
+
+# --- front matter: every mistake fails the build with file, line and what to do -------------
+
+BAD_FRONT_MATTER = {
+    "missing date": ("date: 2026-01-11\n", "", 2, "'date' is missing from the front matter"),
+    "malformed date": ("date: 2026-01-11\n", "date: 2026-13-40\n", 2, "is not a date: write it as YYYY-MM-DD"),
+    "date in words": ("date: 2026-01-11\n", "date: Jan 11 2026\n", 2, "is not a date"),
+    "category disagrees with folder": ("category: Python\n", "category: Large Model\n", 3,
+                                       "disagrees with the folder python/: write 'category: Python'"),
+    "unknown category": ("category: Python\n", "category: Pyhton\n", 3, "unknown category 'Pyhton'"),
+    "typo in a key": ("tags: [参数, 模块]\n", "tag: [参数, 模块]\n", 4, "unknown front matter key 'tag': did you mean 'tags'?"),
+    "tags not a list": ("tags: [参数, 模块]\n", "tags: 参数\n", 4, "'tags' must be a YAML list"),
+    "related points nowhere": ("related: []\n", "related:\n  - large-model/flash\n  - large-model/no-such-page\n", 7,
+                               "related: 'large-model/no-such-page' is not an article of the site"),
+    "update without note": ("related: []\n", "related: []\nupdates:\n  - {date: 2026-02-01}\n", 7,
+                            "each 'updates' entry needs exactly 'date' and 'note'"),
+    "invalid yaml": ("tags: [参数, 模块]\n", "tags: [参数, 模块\n", 5, "not valid YAML"),
+    "front matter never closed": ("related: []\n---\n", "related: []\n", 1, "never closed"),
+}
+
+
+def _mutated_site(tmp_path, page: str, old: str, new: str):
+    src = tmp_path / "site"
+    shutil.copytree(FIXTURE_SITE, src)
+    path = src / page
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return src
+
+
+@pytest.mark.parametrize("case", BAD_FRONT_MATTER)
+def test_bad_front_matter_fails_with_file_line_and_fix(tmp_path, case):
+    old, new, line, message = BAD_FRONT_MATTER[case]
+    src = _mutated_site(tmp_path, "python/shared-weights.md", old, new)
+    site = build_site(src, tmp_path / "out")
+    assert site.returncode != 0, f"{case}: the build passed"
+    expected = f"python/shared-weights.md:{line}: ERROR: "
+    hits = [w for w in site.warnings if expected in w and message in w]
+    assert hits, f"{case}: no '{expected}...{message}' in\n" + "\n".join(site.warnings)
+    # the article is reported, never dropped
+    assert (tmp_path / "out" / "python" / "shared-weights.html").exists()
+
+
+def test_duplicate_titles_fail(tmp_path):
+    src = _mutated_site(tmp_path, "python/ddp.md", "# 分布式数据并行入门", "# 模块之间的参数复用")
+    site = build_site(src, tmp_path / "out")
+    assert site.returncode != 0
+    assert any("python/shared-weights.md:" in w and "two articles have the title '模块之间的参数复用'" in w
+               for w in site.warnings), site.warnings
+
+
+def test_chinese_tags_are_kept_as_text(fixture_site):
+    html = fixture_site.html("large-model/memory.html")
+    chips = [text for href, text in parse(html).links if "tags/index.html#" in href]
+    assert chips == ["显存", "混合精度"]
+    assert "\\u" not in fixture_site.html("tags/index.html")
+
+
+# --- 最近更新 ------------------------------------------------------------------------------
+
+def test_updates_are_newest_first_twelve_a_page(fixture_site):
+    page1 = fixture_site.html("updates/index.html")
+    page2 = fixture_site.html("updates/page-2.html")
+    first, second = entries_of(page1), entries_of(page2)
+    # 5 articles + 8 updates of large-model/memory
+    assert (len(first), len(second)) == (12, 1)
+    dates = [re.search(r"\d{4}-\d{2}-\d{2}", e).group() for e in first + second]
+    assert dates == sorted(dates, reverse=True)
+    assert "更新:训练时的内存预算" in first[0] and "第 8 次修订" in first[0]
+    assert "Large Model" in first[0]
+    # page links
+    assert 'href="page-2.html"' in page1 and 'href="index.html"' in page2
+    # dates group visually, one heading per day
+    assert page1.count('class="kb-day-date rubric"') == len(set(dates[:12]))
+
+
+def test_excerpt_is_plain_text_with_placeholders(fixture_site):
+    entries = {e.split("\n")[0]: e for e in entries_of(fixture_site.html("updates/page-2.html"))}
+    html = fixture_site.html("updates/index.html") + fixture_site.html("updates/page-2.html")
+    text = " ".join(entries_of(html))
+    assert "[代码]" in text  # shared-weights has code right after its opening
+    assert "[公式]" in text  # flash has display math
+    assert "$$" not in text and "```" not in text and "<script" not in text
+    assert entries
+
+
+def test_long_opening_is_cut_cleanly():
+    from sphinx_kb.metadata import truncate
+
+    text = "梯度检查点" * 100
+    cut = truncate(text, 300)
+    assert cut.endswith("...") and len(cut) == 303
+    latin = "word " * 100
+    cut = truncate(latin, 52)
+    assert cut.endswith("...") and not cut[:-3].endswith("wor")
+    assert truncate("短句。", 300) == "短句。"
+
+
+def test_home_shows_the_newest_five(fixture_site):
+    html = fixture_site.html("index.html")
+    entries = entries_of(html)
+    assert len(entries) == 5
+    assert 'href="updates/index.html"' in html
+
+
+def test_category_page_lists_its_articles(fixture_site):
+    html = fixture_site.html("python/index.html")
+    listing = html[html.index('class="kb-article-list'):]
+    assert listing.index("模块之间的参数复用") < listing.index("分布式数据并行入门")  # newer first
+    assert "2026-01-11" in listing and "共享权重" in listing
+
+
+def test_incremental_build_updates_listings(tmp_path):
+    src = tmp_path / "site"
+    shutil.copytree(FIXTURE_SITE, src)
+    out = tmp_path / "out"
+    assert build_site(src, out).returncode == 0
+    page = src / "computer-vision" / "giou.md"
+    text = page.read_text(encoding="utf-8")
+    text = text.replace("date: 2026-01-07", "date: 2026-03-01")
+    text = text.replace("两个框不相交时 IoU 恒为零", "改写后的开头:两个框分离时 IoU 恒为零")
+    page.write_text(text, encoding="utf-8")
+    site = build_site(src, out, clean=False)
+    assert site.returncode == 0, site.log
+    first = entries_of(site.html("updates/index.html"))[0]
+    assert "2026-03-01" in first and "广义交并比" in first and "改写后的开头" in first
+    assert "改写后的开头" in entries_of(site.html("index.html"))[0]
+    assert "改写后的开头" in site.html("computer-vision/index.html")
+    assert "2026-03-01" in site.html("computer-vision/giou.html")
+
+
+# --- Atom feed -----------------------------------------------------------------------------
+
+def test_atom_feed_is_valid_and_absolute(fixture_site):
+    feed = feedparser.parse((fixture_site.outdir / "atom.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.version == "atom10"
+    assert len(feed.entries) == 13
+    for entry in feed.entries:
+        assert entry.link.startswith(BASEURL) and entry.id.startswith(BASEURL)
+    titles = [e.title for e in feed.entries]
+    assert "分布式数据并行入门" in titles and titles[0] == "更新:训练时的内存预算"
+    assert len({e.id for e in feed.entries}) == len(feed.entries)
+
+
+def test_every_page_links_the_feed(fixture_site):
+    for page in fixture_site.outdir.rglob("*.html"):
+        assert f'type="application/atom+xml"' in page.read_text(encoding="utf-8") and f'{BASEURL}atom.xml' in \
+            page.read_text(encoding="utf-8"), page
+
+
+# --- related articles and backlinks ---------------------------------------------------------
+
+def test_related_block_has_related_and_backlinks(fixture_site):
+    memory = fixture_site.html("large-model/memory.html")
+    block = memory[memory.index('id="kb-related"'):]
+    assert "注意力的分块计算" in block  # from its own `related`
+    assert "分布式数据并行入门" in block  # python/ddp links to it with {doc}
+    flash = fixture_site.html("large-model/flash.html")
+    assert "训练时的内存预算" in flash[flash.index('id="kb-related"'):]  # backlink from `related`
+    assert 'id="kb-related"' not in fixture_site.html("computer-vision/giou.html")
+
+
+def test_tags_page_lists_each_tag_with_its_articles(fixture_site):
+    html = fixture_site.html("tags/index.html")
+    assert 'id="tag-显存"' in html
+    group = html[html.index('id="tag-显存"'):]
+    group = group[: group.index("</ul>")]
+    assert "训练时的内存预算" in group and "模块之间的参数复用" not in group
+
+
+def test_parallel_build_under_w(tmp_path):
+    site = build_site(FIXTURE_SITE, tmp_path / "out", "-j", "2")
+    assert site.returncode == 0 and site.warnings == [], site.log
+    assert len(entries_of((tmp_path / "out" / "updates" / "index.html").read_text(encoding="utf-8"))) == 12
