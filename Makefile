@@ -5,7 +5,7 @@ PYTHON     ?= python3
 VENV       := .venv
 BIN        := $(VENV)/bin
 BUILDDIR   := _build
-SPHINXOPTS ?= -W --keep-going -n
+SPHINXOPTS ?= -W --keep-going -n -j auto
 SPHINXBUILD = $(BIN)/sphinx-build
 PYTEST_ARGS ?=
 
@@ -14,13 +14,14 @@ BUILD_STAMP := $(VENV)/.build-requirements
 DEV_STAMP   := $(VENV)/.dev-requirements
 NPM_STAMP   := node_modules/.installed
 
-.PHONY: html test livehtml clean linkcheck deps dev-deps chromium help
+.PHONY: html test livehtml clean linkcheck deps dev-deps chromium help new
 
 help:
 	@echo "make html      build the site into $(BUILDDIR)/html"
 	@echo "make test      run the whole test suite"
 	@echo "make livehtml  preview with live reload (sphinx-autobuild)"
 	@echo "make linkcheck check external links"
+	@echo "make new CATEGORY=large-model NAME=kv-cache TITLE=\"KV Cache\"  start an article"
 	@echo "make clean     remove build output"
 
 $(BIN)/python:
@@ -60,6 +61,9 @@ livehtml: dev-deps
 
 linkcheck: deps
 	$(SPHINXBUILD) -b linkcheck . $(BUILDDIR)/linkcheck
+
+new: deps
+	$(BIN)/python -m sphinx_kb.new_article "$(CATEGORY)" "$(NAME)" "$(TITLE)"
 
 clean:
 	rm -rf $(BUILDDIR) tests/.fixture-build

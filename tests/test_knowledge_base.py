@@ -236,3 +236,23 @@ def test_parallel_build_under_w(tmp_path):
     site = build_site(FIXTURE_SITE, tmp_path / "out", "-j", "2")
     assert site.returncode == 0 and site.warnings == [], site.log
     assert len(entries_of((tmp_path / "out" / "updates" / "index.html").read_text(encoding="utf-8"))) == 12
+
+
+def test_new_article_from_template_builds_and_runs(tmp_path):
+    import datetime as dt
+
+    from article_code import run_article
+    from sphinx_kb.new_article import create
+
+    src = tmp_path / "site"
+    shutil.copytree(FIXTURE_SITE, src)
+    path = create("large-model", "kv-cache", "KV Cache 入门", root=src, today=dt.date(2026, 3, 1))
+    site = build_site(src, tmp_path / "out")
+    assert site.returncode == 0 and site.warnings == [], site.log[-3000:]
+    first = entries_of(site.html("updates/index.html"))[0]
+    assert "KV Cache 入门" in first and "2026-03-01" in first
+    assert run_article(path).problems() == []
+    with pytest.raises(SystemExit, match="already exists"):
+        create("large-model", "kv-cache", "again", root=src)
+    with pytest.raises(SystemExit, match="unknown category"):
+        create("llm", "x", "x", root=src)
