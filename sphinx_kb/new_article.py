@@ -27,7 +27,7 @@ def create(category: str, name: str, title: str, root: Path = ROOT, today: dt.da
     if path.exists():
         raise SystemExit(f"{path.relative_to(root)} already exists")
     text = TEMPLATE.format(date=(today or dt.date.today()).isoformat(), category=CATEGORIES[category],
-                           title=title.strip() or name, stem=name)
+                           title=title.strip() or name, stem=name, folder=category)
     path.write_text(text, encoding="utf-8")
     return path
 

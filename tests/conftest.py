@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,10 @@ def article_files(root: Path = ROOT) -> list[Path]:
 
 @pytest.fixture(scope="session")
 def real_site() -> BuiltSite:
-    site = build_site(ROOT, BUILD_ROOT / "real")
+    start = time.perf_counter()
+    site = build_site(ROOT, BUILD_ROOT / "real", "-j", "auto")
+    report_line(f"real site clean build (-W -n -j auto): {time.perf_counter() - start:.1f} s, "
+                f"{len(site.warnings)} warnings")
     assert site.returncode == 0, f"the real site failed to build:\n{site.log[-4000:]}"
     return site
 
@@ -130,3 +134,36 @@ def offline_page(browser):
     page.on("pageerror", lambda err: page.console_errors.append(str(err)))
     yield page
     context.close()
+
+
+# --- the figures the suite reports at its end (also under pytest-xdist) ----------------------
+
+REPORT_FILE = BUILD_ROOT / "report.txt"
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # the controller, not an xdist worker
+        REPORT_FILE.unlink(missing_ok=True)
+
+
+def report_line(text: str) -> None:
+    """Record a figure for the summary printed at the end of the run."""
+    BUILD_ROOT.mkdir(parents=True, exist_ok=True)
+    with REPORT_FILE.open("a", encoding="utf-8") as f:
+        f.write(text + "\n")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if hasattr(terminalreporter.config, "workerinput"):
+        return
+    from article_code import collect_blocks
+
+    articles = article_files()
+    blocks = [b for p in articles for b in collect_blocks(p.read_text(encoding="utf-8"))]
+    ran = sum(b.kind in ("run", "session") for b in blocks)
+    marked = sum(b.kind == "no-run" for b in blocks)
+    terminalreporter.write_sep("-", "knowledge base figures")
+    terminalreporter.write_line(f"articles: {len(articles)}; python blocks executed: {ran}; marked not runnable: {marked}")
+    if REPORT_FILE.exists():
+        for line in REPORT_FILE.read_text(encoding="utf-8").splitlines():
+            terminalreporter.write_line(line)

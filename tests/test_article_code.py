@@ -22,18 +22,6 @@ def test_article_code_runs(path, record_property):
     assert not problems, "\n\n".join(problems)
 
 
-def test_code_block_counts(capsys):
-    """Reports how many blocks run and how many are marked not runnable."""
-    ran = marked = 0
-    for path in ARTICLES:
-        blocks = collect_blocks(path.read_text(encoding="utf-8"))
-        ran += sum(b.kind in ("run", "session") for b in blocks)
-        marked += sum(b.kind == "no-run" for b in blocks)
-    with capsys.disabled():
-        print(f"\narticle code: {ran} blocks executed, {marked} marked not runnable, in {len(ARTICLES)} articles")
-    assert ran > 0
-
-
 def test_fixture_blocks_run_and_match():
     result = run_article(FIXTURE_SITE / "python" / "shared-weights.md")
     assert result.problems() == []

@@ -114,9 +114,13 @@ def test_no_console_errors(offline_page, fixture_server, page):
     assert offline_page.blocked == []
 
 
-@pytest.mark.parametrize("page", ["index.html", "large-model/index.html", "search.html?q=显存"])
+@pytest.mark.parametrize("page", ["index.html", "large-model/index.html", "large-model/flash-attention.html",
+                                  "updates/index.html", "search.html?q=显存"])
 def test_no_console_errors_on_the_real_site(offline_page, real_server, page):
     offline_page.goto(f"{real_server}/{page}")
     offline_page.wait_for_load_state("networkidle")
+    if "flash-attention" in page:  # an article with math and diagrams: both render, offline
+        offline_page.wait_for_selector("mjx-container", timeout=20_000)
+        offline_page.wait_for_selector("pre.mermaid svg g.node", timeout=20_000)
     assert offline_page.console_errors == []
     assert offline_page.blocked == []

@@ -104,6 +104,15 @@ def test_bad_front_matter_fails_with_file_line_and_fix(tmp_path, case):
     assert (tmp_path / "out" / "python" / "shared-weights.html").exists()
 
 
+def test_mistake_is_reported_again_on_a_warm_rebuild(tmp_path):
+    src = _mutated_site(tmp_path, "python/shared-weights.md", "tags: [参数, 模块]\n", "tag: [参数, 模块]\n")
+    first = build_site(src, tmp_path / "out")
+    again = build_site(src, tmp_path / "out", clean=False)  # nothing changed: no page is re-read
+    for site in (first, again):
+        assert site.returncode != 0
+        assert any("shared-weights.md:4: ERROR: unknown front matter key 'tag'" in w for w in site.warnings)
+
+
 def test_duplicate_titles_fail(tmp_path):
     src = _mutated_site(tmp_path, "python/ddp.md", "# 分布式数据并行入门", "# 模块之间的参数复用")
     site = build_site(src, tmp_path / "out")

@@ -12,6 +12,8 @@ from urllib.parse import quote
 
 import pytest
 
+from conftest import report_line
+
 pytestmark = pytest.mark.xdist_group("site")
 
 QUERIES = Path(__file__).with_name("search_queries.tsv")
@@ -43,7 +45,7 @@ def test_fixture_query_finds_its_page(offline_page, fixture_server, query, expec
     assert expected in results, f"{query!r} → {results}"
 
 
-def test_real_site_recall_at_3(offline_page, real_server, record_property, capsys):
+def test_real_site_recall_at_3(offline_page, real_server, record_property):
     queries = load_queries("real")
     assert len(queries) >= 2, "every article brings two queries to search_queries.tsv"
     misses = []
@@ -53,6 +55,6 @@ def test_real_site_recall_at_3(offline_page, real_server, record_property, capsy
             misses.append(f"{query!r}: expected {expected}, got {results}")
     recall = 1 - len(misses) / len(queries)
     record_property("recall_at_3", recall)
-    with capsys.disabled():
-        print(f"\nsearch recall@3 on the real site: {recall:.1%} over {len(queries)} queries")
+    report_line(f"search recall@3 on the real site: {recall:.1%} over {len(queries)} queries"
+                + (f"; missed: {'; '.join(misses)}" if misses else ""))
     assert recall >= RECALL_TARGET, "\n".join(misses)
