@@ -4,7 +4,8 @@ Sphinx indexes Chinese text with jieba, but its browser code splits a query only
 non-letters, so ``共享权重`` or ``在线softmax`` is looked up as one word and finds nothing.
 Our search language adds a query splitter that segments Chinese runs against the
 vocabulary of the index itself (longest words first), so the browser's words are always
-words the indexer produced.
+words the indexer produced. Results are ranked by how much of the query a page covers
+(``static/search_ranking.js``), not by its single best word.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from sphinx.search.zh import SearchChinese
 _STATIC = Path(__file__).parent / "static"
 
 
+def _use_our_ranking(app: Sphinx, config) -> None:
+    if not config.html_search_scorer:
+        config.html_search_scorer = str(_STATIC / "search_ranking.js")
+
+
 class ChineseSearch(SearchChinese):
     """Sphinx's Chinese indexer with a browser-side query segmenter."""
 
@@ -29,3 +35,4 @@ def setup(app: Sphinx) -> None:
 
     jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" chatter is not a warning
     app.add_search_language(ChineseSearch)
+    app.connect("config-inited", _use_our_ranking)

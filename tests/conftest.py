@@ -18,6 +18,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_SITE = ROOT / "tests" / "fixture-site"
 BUILD_ROOT = ROOT / "tests" / ".fixture-build"
+# each pytest-xdist worker builds into its own folder: a worker must never delete a site
+# another worker is serving
+WORKER_BUILD = BUILD_ROOT / os.environ.get("PYTEST_XDIST_WORKER", "main")
 CATEGORIES = ("python", "large-model", "computer-vision")
 CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
 
@@ -56,7 +59,7 @@ def article_files(root: Path = ROOT) -> list[Path]:
 @pytest.fixture(scope="session")
 def real_site() -> BuiltSite:
     start = time.perf_counter()
-    site = build_site(ROOT, BUILD_ROOT / "real", "-j", "auto")
+    site = build_site(ROOT, WORKER_BUILD / "real", "-j", "auto")
     report_line(f"real site clean build (-W -n -j auto): {time.perf_counter() - start:.1f} s, "
                 f"{len(site.warnings)} warnings")
     assert site.returncode == 0, f"the real site failed to build:\n{site.log[-4000:]}"
@@ -65,7 +68,7 @@ def real_site() -> BuiltSite:
 
 @pytest.fixture(scope="session")
 def fixture_site() -> BuiltSite:
-    site = build_site(FIXTURE_SITE, BUILD_ROOT / "fixture")
+    site = build_site(FIXTURE_SITE, WORKER_BUILD / "fixture")
     assert site.returncode == 0, f"the fixture site failed to build:\n{site.log[-4000:]}"
     return site
 
@@ -77,9 +80,16 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # the browser closing a connection early is not a test failure
+
+
 def _serve(directory: Path):
     handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -165,5 +175,5 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_sep("-", "knowledge base figures")
     terminalreporter.write_line(f"articles: {len(articles)}; python blocks executed: {ran}; marked not runnable: {marked}")
     if REPORT_FILE.exists():
-        for line in REPORT_FILE.read_text(encoding="utf-8").splitlines():
+        for line in dict.fromkeys(REPORT_FILE.read_text(encoding="utf-8").splitlines()):
             terminalreporter.write_line(line)

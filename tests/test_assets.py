@@ -7,8 +7,6 @@ from html.parser import HTMLParser
 
 import pytest
 
-pytestmark = pytest.mark.xdist_group("site")
-
 EXTERNAL = re.compile(r"^(https?:)?//", re.I)
 
 

@@ -11,8 +11,6 @@ import pytest
 
 from conftest import FIXTURE_SITE, build_site
 
-pytestmark = pytest.mark.xdist_group("site")
-
 BASEURL = "https://dl-knowledge-base.readthedocs.io/zh-cn/latest/"
 
 

@@ -14,8 +14,6 @@ import pytest
 
 from conftest import report_line
 
-pytestmark = pytest.mark.xdist_group("site")
-
 QUERIES = Path(__file__).with_name("search_queries.tsv")
 RECALL_TARGET = 0.95
 

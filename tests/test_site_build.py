@@ -9,8 +9,6 @@ import pytest
 
 from conftest import CATEGORIES, FIXTURE_SITE, ROOT, article_files, build_site
 
-pytestmark = pytest.mark.xdist_group("site")
-
 
 def test_real_site_builds_without_warnings(real_site):
     assert real_site.warnings == []
