@@ -34,6 +34,7 @@ KEYS = {
     "related": "a YAML list of articles to point to, e.g. [large-model/flash-attention]",
     "updates": "a YAML list of {date: YYYY-MM-DD, note: what changed}",
     "summary": "one or two sentences; replaces the excerpt taken from the opening",
+    "subtopic": "the group the article is listed under on its category page, e.g. 检测",
 }
 REQUIRED = ("date", "category")
 
@@ -67,6 +68,7 @@ class Article:
     related_lines: dict[str, int] = dataclasses.field(default_factory=dict)
     updates: list[Update] = dataclasses.field(default_factory=list)
     summary: str = ""
+    subtopic: str = ""
     excerpt: str = ""
     title_line: int = 1
     links: set[str] = dataclasses.field(default_factory=set)  # docnames, resolved after reading
@@ -219,10 +221,10 @@ def _apply(article: Article, key: str, value: Any, node, line: int, line_of) -> 
             if not note:
                 raise FrontMatterError("an 'updates' entry has an empty note: say what changed", entry_line)
             article.updates.append(Update(_as_date(entry["date"], entry_line, "update date"), note))
-    elif key == "summary":
+    elif key in ("summary", "subtopic"):
         if not isinstance(value, str) or not value.strip():
-            raise FrontMatterError("'summary' must be a sentence of text", line)
-        article.summary = " ".join(value.split())
+            raise FrontMatterError(f"'{key}' must be text, e.g. {key}: {KEYS[key].split('e.g. ')[-1]}", line)
+        setattr(article, key, " ".join(value.split()))
 
 
 def normalise_docname(target: str) -> str:

@@ -173,12 +173,17 @@ class LatestDirective(SphinxDirective):
 
 
 class CategoryArticlesDirective(SphinxDirective):
+    """Lists the category's articles, grouped by their ``subtopic`` (in ``:order:``, then by name)."""
+
+    option_spec = {"order": directives.unchanged}
+
     def run(self):
         folder = self.env.docname.split("/", 1)[0]
         if folder not in CATEGORIES:
             raise self.error(f"{{kb-articles}} lists a category's articles and belongs in one of "
                              f"{', '.join(f'{c}/index.md' for c in CATEGORIES)}")
-        return [category_list_node(folder=folder)]
+        order = [t.strip() for t in self.options.get("order", "").split(",") if t.strip()]
+        return [category_list_node(folder=folder, order=order)]
 
 
 def _fill_listings(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -192,12 +197,34 @@ def _fill_listings(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         box += more
         node.replace_self(box)
     for node in list(doctree.findall(category_list_node)):
-        node.replace_self(category_listing(builder, docname, _category_articles(app.env, node["folder"])))
+        items = _category_articles(app.env, node["folder"])
+        node.replace_self(grouped_listing(builder, docname, items, node.get("order", [])))
 
 
 def _category_articles(env: BuildEnvironment, folder: str) -> list[Article]:
     items = sorted((a for a in articles(env).values() if a.folder == folder), key=lambda a: a.title)
     return sorted(items, key=lambda a: a.date, reverse=True)
+
+
+OTHER_SUBTOPIC = "其他"
+
+
+def grouped_listing(builder, fromdoc: str, items: list[Article], order: list[str]) -> list[nodes.Element]:
+    """One list per sub-topic when articles declare one; a flat list otherwise."""
+    if not any(a.subtopic for a in items):
+        return [category_listing(builder, fromdoc, items)]
+    groups: dict[str, list[Article]] = {}
+    for article in items:
+        groups.setdefault(article.subtopic or OTHER_SUBTOPIC, []).append(article)
+    rank = {name: i for i, name in enumerate(order)}
+    names = sorted(groups, key=lambda n: (n == OTHER_SUBTOPIC, rank.get(n, len(rank)), n))
+    result: list[nodes.Element] = []
+    for name in names:
+        box = nodes.container(classes=["kb-subtopic"])
+        box += nodes.rubric(text=name, classes=["kb-subtopic-title"])
+        box += category_listing(builder, fromdoc, groups[name])
+        result.append(box)
+    return result
 
 
 def category_listing(builder, fromdoc: str, items: list[Article]) -> nodes.Element:
@@ -225,7 +252,7 @@ def _signatures(env: BuildEnvironment) -> dict[str, object]:
                         tuple((d, all_articles[d].title) for d in related_articles(env, docname, back)))
     sig["index"] = tuple(feed_entries(env)[:HOME_LATEST])
     for folder in CATEGORIES:
-        sig[f"{folder}/index"] = tuple((a.docname, a.title, a.date, a.summary or a.excerpt)
+        sig[f"{folder}/index"] = tuple((a.docname, a.title, a.date, a.subtopic, a.summary or a.excerpt)
                                        for a in _category_articles(env, folder))
     return sig
 

@@ -68,13 +68,14 @@ BAD_FRONT_MATTER = {
     "category disagrees with folder": ("category: Python\n", "category: Large Model\n", 3,
                                        "disagrees with the folder python/: write 'category: Python'"),
     "unknown category": ("category: Python\n", "category: Pyhton\n", 3, "unknown category 'Pyhton'"),
-    "typo in a key": ("tags: [参数, 模块]\n", "tag: [参数, 模块]\n", 4, "unknown front matter key 'tag': did you mean 'tags'?"),
-    "tags not a list": ("tags: [参数, 模块]\n", "tags: 参数\n", 4, "'tags' must be a YAML list"),
-    "related points nowhere": ("related: []\n", "related:\n  - large-model/flash\n  - large-model/no-such-page\n", 7,
+    "typo in a key": ("tags: [参数, 模块]\n", "tag: [参数, 模块]\n", 5, "unknown front matter key 'tag': did you mean 'tags'?"),
+    "tags not a list": ("tags: [参数, 模块]\n", "tags: 参数\n", 5, "'tags' must be a YAML list"),
+    "related points nowhere": ("related: []\n", "related:\n  - large-model/flash\n  - large-model/no-such-page\n", 8,
                                "related: 'large-model/no-such-page' is not an article of the site"),
-    "update without note": ("related: []\n", "related: []\nupdates:\n  - {date: 2026-02-01}\n", 7,
+    "empty subtopic": ("subtopic: PyTorch 机制\n", "subtopic: ''\n", 4, "'subtopic' must be text"),
+    "update without note": ("related: []\n", "related: []\nupdates:\n  - {date: 2026-02-01}\n", 8,
                             "each 'updates' entry needs exactly 'date' and 'note'"),
-    "invalid yaml": ("tags: [参数, 模块]\n", "tags: [参数, 模块\n", 5, "not valid YAML"),
+    "invalid yaml": ("tags: [参数, 模块]\n", "tags: [参数, 模块\n", 6, "not valid YAML"),
     "front matter never closed": ("related: []\n---\n", "related: []\n", 1, "never closed"),
 }
 
@@ -108,7 +109,7 @@ def test_mistake_is_reported_again_on_a_warm_rebuild(tmp_path):
     again = build_site(src, tmp_path / "out", clean=False)  # nothing changed: no page is re-read
     for site in (first, again):
         assert site.returncode != 0
-        assert any("shared-weights.md:4: ERROR: unknown front matter key 'tag'" in w for w in site.warnings)
+        assert any("shared-weights.md:5: ERROR: unknown front matter key 'tag'" in w for w in site.warnings)
 
 
 def test_duplicate_titles_fail(tmp_path):
@@ -174,10 +175,18 @@ def test_home_shows_the_newest_five(fixture_site):
 
 
 def test_category_page_lists_its_articles(fixture_site):
-    html = fixture_site.html("python/index.html")
+    html = fixture_site.html("large-model/index.html")
     listing = html[html.index('class="kb-article-list'):]
-    assert listing.index("模块之间的参数复用") < listing.index("分布式数据并行入门")  # newer first
-    assert "2026-01-11" in listing and "共享权重" in listing
+    assert listing.index("注意力的分块计算") < listing.index("训练时的内存预算")  # newer first
+    assert "2026-01-09" in listing and "在线softmax" in listing  # date and summary line
+
+
+def test_category_page_groups_by_subtopic(fixture_site):
+    html = fixture_site.html("python/index.html")
+    groups = re.findall(r'kb-subtopic-title rubric">([^<]+)<', html)
+    assert groups == ["分布式", "PyTorch 机制"]  # the order given in the index's :order:
+    body = html[html.index('class="kb-subtopic'):]
+    assert body.index("分布式数据并行入门") < body.index("PyTorch 机制") < body.index("模块之间的参数复用")
 
 
 def test_incremental_build_updates_listings(tmp_path):
