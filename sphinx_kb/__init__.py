@@ -8,7 +8,8 @@ One private module per concern, as sphinxext-opengraph does:
 * ``plots``      – matplotlib's ``{plot}`` directive working in Markdown pages;
 * ``metadata``   – the front matter schema, its checks, excerpts and cross-article links;
 * ``navigation`` – date, tags and 相关文章 on articles; listings on the home and category pages;
-* ``feed``       – the 最近更新 pages, the tags page and the Atom feed.
+* ``feed``       – the 最近更新 pages, the tags page and the Atom feed;
+* ``checks``     – the gate: unclosed blocks, stray pages, unsafe HTML, clear reference errors.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import assets, codeblocks, feed, metadata, navigation, plots, search
+from . import assets, checks, codeblocks, feed, metadata, navigation, plots, search
 
 __version__ = "0.1.0"
 
@@ -44,5 +45,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     metadata.setup(app)
     navigation.setup(app)
     feed.setup(app)
+    checks.setup(app)
     app.connect("config-inited", _add_templates)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
