@@ -14,12 +14,13 @@ BUILD_STAMP := $(VENV)/.build-requirements
 DEV_STAMP   := $(VENV)/.dev-requirements
 NPM_STAMP   := node_modules/.installed
 
-.PHONY: html test livehtml clean linkcheck deps dev-deps chromium help new
+.PHONY: html test livehtml clean linkcheck deps dev-deps chromium help new lint lint-fix
 
 help:
 	@echo "make html      build the site into $(BUILDDIR)/html"
 	@echo "make test      run the whole test suite"
 	@echo "make livehtml  preview with live reload (sphinx-autobuild)"
+	@echo "make lint      check Markdown structure and Chinese copywriting (make lint-fix repairs)"
 	@echo "make linkcheck check external links"
 	@echo "make new CATEGORY=large-model NAME=kv-cache TITLE=\"KV Cache\"  start an article"
 	@echo "make clean     remove build output"
@@ -64,6 +65,16 @@ linkcheck: deps
 
 new: deps
 	$(BIN)/python -m sphinx_kb.new_article "$(CATEGORY)" "$(NAME)" "$(TITLE)"
+
+# Markdown structure (markdownlint-cli2, npm) and Chinese copywriting (AutoCorrect, PyPI).
+PAGES := index.md python large-model computer-vision
+lint: $(NPM_STAMP) $(DEV_STAMP)
+	node_modules/.bin/markdownlint-cli2
+	$(BIN)/python -m sphinx_kb.copywriting $(PAGES)
+
+lint-fix: $(NPM_STAMP) $(DEV_STAMP)
+	-node_modules/.bin/markdownlint-cli2 --fix
+	$(BIN)/python -m sphinx_kb.copywriting --fix $(PAGES)
 
 clean:
 	rm -rf $(BUILDDIR) tests/.fixture-build
