@@ -14,13 +14,14 @@ BUILD_STAMP := $(VENV)/.build-requirements
 DEV_STAMP   := $(VENV)/.dev-requirements
 NPM_STAMP   := node_modules/.installed
 
-.PHONY: html test livehtml clean linkcheck deps dev-deps chromium help new lint lint-fix
+.PHONY: html test livehtml clean linkcheck deps dev-deps chromium help new lint lint-fix epub
 
 help:
 	@echo "make html      build the site into $(BUILDDIR)/html"
 	@echo "make test      run the whole test suite"
 	@echo "make livehtml  preview with live reload (sphinx-autobuild)"
 	@echo "make lint      check Markdown structure and Chinese copywriting (make lint-fix repairs)"
+	@echo "make epub      the whole knowledge base as one EPUB for offline reading"
 	@echo "make linkcheck check external links"
 	@echo "make new CATEGORY=large-model NAME=kv-cache TITLE=\"KV Cache\"  start an article"
 	@echo "make clean     remove build output"
@@ -47,7 +48,8 @@ dev-deps: $(DEV_STAMP) $(NPM_STAMP) chromium
 
 # Browser tests drive Debian's Chromium; install it when missing (CI runs as root).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@if [ -n "$$KB_CHROMIUM" ] && [ -x "$$KB_CHROMIUM" ]; then exit 0; fi; \
+	command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
@@ -56,6 +58,9 @@ html: deps
 
 test: dev-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+epub: deps
+	$(SPHINXBUILD) -b epub $(SPHINXOPTS) -d $(BUILDDIR)/doctrees-epub . $(BUILDDIR)/epub
 
 livehtml: dev-deps
 	$(BIN)/sphinx-autobuild -b html $(SPHINXOPTS) --watch sphinx_kb . $(BUILDDIR)/html
@@ -67,7 +72,7 @@ new: deps
 	$(BIN)/python -m sphinx_kb.new_article "$(CATEGORY)" "$(NAME)" "$(TITLE)"
 
 # Markdown structure (markdownlint-cli2, npm) and Chinese copywriting (AutoCorrect, PyPI).
-PAGES := index.md python large-model computer-vision
+PAGES := index.md glossary.md python large-model computer-vision
 lint: $(NPM_STAMP) $(DEV_STAMP)
 	node_modules/.bin/markdownlint-cli2
 	$(BIN)/python -m sphinx_kb.copywriting $(PAGES)

@@ -68,12 +68,12 @@ def _configure(app: Sphinx, config) -> None:
 
 
 def _check_installed(app: Sphinx) -> None:
-    if app.builder.format == "html":
+    if app.builder.name in ("html", "dirhtml"):
         app.env.kb_vendor_count = len(vendor_files(app))  # fails early with a clear message
 
 
 def _copy_vendor_files(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
+    if exception is not None or app.builder.name not in ("html", "dirhtml"):
         return
     static = Path(app.outdir) / "_static"
     copied = 0

@@ -85,7 +85,7 @@ def _tags_page(app: Sphinx):
 
 
 def _collect_pages(app: Sphinx):
-    if app.builder.format != "html" or app.builder.name == "singlehtml":
+    if app.builder.name not in ("html", "dirhtml"):
         return
     yield from _updates_pages(app)
     yield from _tags_page(app)
@@ -136,7 +136,7 @@ def atom_feed(app: Sphinx, entries: list[Entry]) -> str:
 
 
 def _write_feed(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html" or app.builder.name == "singlehtml":
+    if exception is not None or app.builder.name not in ("html", "dirhtml"):
         return
     path = Path(app.outdir, FEED_FILE)
     text = atom_feed(app, feed_entries(app.env))
@@ -145,15 +145,27 @@ def _write_feed(app: Sphinx, exception: Exception | None) -> None:
 
 
 def _head_links(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    if app.builder.name not in ("html", "dirhtml"):
+        return
     href = base_url(app) + FEED_FILE
     context["metatags"] = context.get("metatags", "") + (
         f'\n<link rel="alternate" type="application/atom+xml" title="{escape(app.config.project)} · '
-        f'{UPDATES_TITLE}" href="{escape(href)}">')
+        f'{UPDATES_TITLE}" href="{escape(href)}" />')
     context["kb_updates_url"] = context["pathto"](UPDATES_PAGE)
     context["kb_tags_url"] = context["pathto"](TAGS_PAGE)
 
 
+def _meta_description(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """An article's <meta name="description">: its opening as plain text (runs before
+    sphinxext-opengraph, which then keeps it instead of text scraped from the page)."""
+    article = articles(app.env).get(pagename)
+    if article is not None and article.description:
+        context["metatags"] = context.get("metatags", "") + (
+            f'\n<meta name="description" content="{escape(article.description, {chr(34): "&quot;"})}" />')
+
+
 def setup(app: Sphinx) -> None:
+    app.connect("html-page-context", _meta_description, priority=400)
     app.connect("html-collect-pages", _collect_pages)
     app.connect("html-page-context", _head_links)
     app.connect("build-finished", _write_feed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import html
 import posixpath
 import re
 from typing import Any
@@ -71,6 +72,7 @@ class Article:
     subtopic: str = ""
     excerpt: str = ""
     title_line: int = 1
+    description: str = ""  # plain text for <meta name="description"> and og:description
     links: set[str] = dataclasses.field(default_factory=set)  # docnames, resolved after reading
     raw_links: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (kind, target)
 
@@ -240,8 +242,7 @@ def _excerpt_parts(node: nodes.Node, parts: list[str]) -> None:
     elif isinstance(node, nodes.math_block):
         parts.append(" [公式] ")
     elif isinstance(node, nodes.math):
-        source = node.astext()
-        parts.append(source if re.fullmatch(r"[\w\s.,+\-=×·()]*", source) else "[公式]")
+        parts.append(plain_math(node.astext()) or "[公式]")
     elif isinstance(node, (nodes.image, nodes.figure)) or node.tagname == "mermaid":
         parts.append(" [图] ")
     elif isinstance(node, nodes.table):
@@ -258,6 +259,44 @@ def _excerpt_parts(node: nodes.Node, parts: list[str]) -> None:
             parts.append(" ")
 
 
+_LATEX_SYMBOLS = {
+    "times": "×", "cdot": "·", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "approx": "≈", "neq": "≠",
+    "to": "→", "rightarrow": "→", "infty": "∞", "sum": "∑", "in": "∈", "pm": "±", "ldots": "…", "dots": "…",
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η", "theta": "θ",
+    "lambda": "λ", "mu": "μ", "pi": "π", "sigma": "σ", "tau": "τ", "phi": "φ", "psi": "ψ", "omega": "ω",
+    "Delta": "Δ", "Sigma": "Σ", "Omega": "Ω", "sqrt": "√", "quad": " ", ",": " ", " ": " ", "mathrm": "",
+    "text": "", "mathbf": "", "operatorname": "", "left": "", "right": "",
+}
+
+
+_SUP = str.maketrans("0123456789+-=()niT", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵀ")
+_SUB = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+
+
+def _script(text: str, table: dict) -> str | None:
+    converted = text.translate(table)
+    return converted if all(ord(c) > 127 for c in converted) else None
+
+
+def plain_math(latex: str) -> str:
+    """Simple inline LaTeX as readable text (N\\times N → N×N, O(N^2) → O(N²)); "" otherwise."""
+    text = re.sub(r"\\([A-Za-z]+|[, ])", lambda m: _LATEX_SYMBOLS.get(m.group(1), "\\" + m.group(1)), latex)
+    failed = False
+
+    def script(m: re.Match) -> str:
+        nonlocal failed
+        converted = _script(m.group(2) or m.group(3), _SUP if m.group(1) == "^" else _SUB)
+        failed = failed or converted is None
+        return converted or ""
+
+    text = re.sub(r"([\^_])(?:\{([^{}]*)\}|(\w))", script, text)
+    text = re.sub(r"[{}]", "", text)
+    if failed or "\\" in text or "^" in text or "_" in text or len(text) > 40:
+        return ""
+    text = re.sub(r"\s*([×·≤≥≈≠→±=+])\s*", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def make_excerpt(section: nodes.Element, limit: int = EXCERPT_CHARS) -> str:
     """Plain text of the article after its title: code as [代码], display math as [公式]."""
     parts: list[str] = []
@@ -269,6 +308,15 @@ def make_excerpt(section: nodes.Element, limit: int = EXCERPT_CHARS) -> str:
             break
     text = re.sub(r"\s+", " ", "".join(parts)).strip()
     return truncate(text, limit)
+
+
+DESCRIPTION_CHARS = 160
+
+
+def describe(excerpt: str) -> str:
+    """The excerpt for search engines and social cards: no placeholders, no LaTeX."""
+    text = re.sub(r"\s*\[(代码|公式|图|表格)\]\s*", " ", excerpt.removesuffix("..."))
+    return truncate(re.sub(r"\s+", " ", text).strip(), DESCRIPTION_CHARS)
 
 
 def truncate(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -303,6 +351,10 @@ def _read_article(app: Sphinx, doctree: nodes.document) -> None:
         article.title = section[0].astext()
         article.title_line = section[0].line or section.line or 1
         article.excerpt = article.summary or make_excerpt(section)
+        article.description = describe(article.excerpt)
+        # sphinxext-opengraph takes og:* values from the page's metadata and escapes only
+        # quotes when it writes them, so the text goes in escaped
+        env.metadata[docname]["og:description"] = html.escape(article.description, quote=False)
     for ref in doctree.findall(addnodes.pending_xref):
         kind = f"{ref.get('refdomain', '')}:{ref.get('reftype', '')}"
         target = ref.get("reftarget", "")

@@ -12,3 +12,6 @@ globals().update(
 project = "测试知识库"
 html_title = "测试知识库"
 kb_node_modules = str(_ROOT / "node_modules")
+
+# Copies of this site in temporary folders are not git checkouts: no "last updated" there.
+suppress_warnings = ["git"]
