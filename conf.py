@@ -32,7 +32,6 @@ extensions = [
     "myst_parser",
     "sphinx_copybutton",
     "sphinxcontrib.mermaid",
-    "sphinx.ext.mathjax",
     "sphinx_sitemap",
     "sphinxext.opengraph",
     "notfound.extension",
@@ -58,6 +57,7 @@ myst_enable_extensions = [
 ]
 myst_heading_anchors = 3
 myst_dmath_double_inline = True
+myst_update_mathjax = False  # math is rendered at build time: no MathJax in the browser to configure
 
 html_theme = "furo"
 html_title = "深度学习知识库"

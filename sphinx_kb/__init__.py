@@ -3,7 +3,8 @@
 One private module per concern, as sphinxext-opengraph does:
 
 * ``search``     – Chinese search: jieba at build time, query segmentation in the browser;
-* ``assets``     – MathJax and Mermaid served from the site itself, only where a page uses them;
+* ``assets``     – Mermaid served from the site itself, only where a page has a diagram;
+* ``mathrender`` – math rendered to SVG at build time (MathJax in Node), no script in the page;
 * ``codeblocks`` – the ``{no-run}`` directive for examples the test suite cannot execute;
 * ``plots``      – matplotlib's ``{plot}`` directive working in Markdown pages;
 * ``metadata``   – the front matter schema, its checks, excerpts and cross-article links;
@@ -19,7 +20,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import assets, checks, codeblocks, feed, metadata, navigation, plots, search
+from . import assets, checks, codeblocks, feed, mathrender, metadata, navigation, plots, search
 
 __version__ = "0.1.0"
 
@@ -40,6 +41,7 @@ def _add_templates(app: Sphinx, config) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     search.setup(app)
     assets.setup(app)
+    mathrender.setup(app)
     codeblocks.setup(app)
     plots.setup(app)
     metadata.setup(app)

@@ -1,9 +1,9 @@
-"""MathJax and Mermaid served from the site itself, and only where a page uses them.
+"""Mermaid served from the site itself, and only on pages with a diagram.
 
-Both come from npm packages pinned in ``package.json`` / ``package-lock.json`` and
-installed into ``node_modules`` by ``make html`` (``npm ci``). We copy the few files a page
-needs into ``_static/vendor`` (no source maps, no speech engine), skipping files that are
-already in place so a warm rebuild copies nothing.
+It comes from the npm package pinned in ``package.json`` / ``package-lock.json`` and
+installed into ``node_modules`` by ``make html`` (``npm ci``). We copy the files a page
+needs into ``_static/vendor`` (no source maps), skipping files that are already in place so
+a warm rebuild copies nothing. (Math needs no script at all: see ``mathrender``.)
 """
 
 from __future__ import annotations
@@ -22,19 +22,8 @@ VENDOR_DIR = "vendor"
 
 # package -> (folder inside node_modules, glob patterns of the files to serve)
 BUNDLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "mathjax": (
-        "mathjax/es5",
-        (
-            "tex-mml-chtml.js",
-            "output/chtml/fonts/woff-v2/*.woff",
-            "input/tex/extensions/*.js",
-            "a11y/*.js",
-            "ui/*.js",
-        ),
-    ),
     "mermaid": ("mermaid/dist", ("mermaid.esm.min.mjs", "chunks/mermaid.esm.min/*.mjs")),
 }
-MATHJAX_ENTRY = f"{VENDOR_DIR}/mathjax/tex-mml-chtml.js"
 MERMAID_ENTRY = f"{VENDOR_DIR}/mermaid/mermaid.esm.min.mjs"
 
 
@@ -50,8 +39,8 @@ def vendor_files(app: Sphinx) -> list[tuple[Path, str]]:
         base = root / folder
         if not base.is_dir():
             raise ExtensionError(
-                f"sphinx_kb: {base} is missing. The site serves MathJax and Mermaid itself from npm "
-                "packages: run `npm ci` in the repository root (`make html` does it for you)."
+                f"sphinx_kb: {base} is missing. The site serves Mermaid itself from an npm "
+                "package: run `npm ci` in the repository root (`make html` does it for you)."
             )
         for pattern in patterns:
             matches = sorted(base.glob(pattern))
@@ -63,7 +52,6 @@ def vendor_files(app: Sphinx) -> list[tuple[Path, str]]:
 
 
 def _configure(app: Sphinx, config) -> None:
-    config.mathjax_path = MATHJAX_ENTRY
     config.mermaid_use_local = MERMAID_ENTRY
 
 
@@ -107,7 +95,6 @@ def _mermaid_only_where_used(app: Sphinx) -> None:
 
 def setup(app: Sphinx) -> None:
     app.setup_extension("sphinxcontrib.mermaid")
-    app.setup_extension("sphinx.ext.mathjax")
     app.add_config_value("kb_node_modules", "", "env", types=[str])
     app.connect("config-inited", _configure)
     app.connect("builder-inited", _check_installed)

@@ -62,33 +62,47 @@ def test_no_page_loads_anything_from_another_origin(which, request):
 
 
 @pytest.mark.parametrize("which", ["fixture_site", "real_site"])
-def test_mathjax_and_mermaid_only_where_used(which, request):
+def test_math_is_prerendered_and_mermaid_only_where_used(which, request):
     site = request.getfixturevalue(which)
     with_math = with_diagram = 0
     for page in sorted(site.outdir.rglob("*.html")):
         html = page.read_text(encoding="utf-8")
-        has_math = 'class="math' in html
+        name = page.relative_to(site.outdir)
+        has_math = 'class="math' in html or "<mjx-container" in html
         has_diagram = re.search(r'<(pre|div)\s+class="mermaid"', html) is not None
         with_math += has_math
         with_diagram += has_diagram
-        name = page.relative_to(site.outdir)
-        assert ("tex-mml-chtml.js" in html) == has_math, f"{name}: MathJax loaded={not has_math}"
+        # math is SVG written at build time: no page loads MathJax, and every formula is rendered
+        assert not re.search(r"<script[^>]*mathjax|MathJax\s*=", html, re.I), f"{name} loads MathJax"
+        assert '<span class="math' not in html, f"{name} has unrendered inline TeX"
+        for block in re.findall(r'<div class="math notranslate nohighlight"[^>]*>(.*?)</div>', html, re.S):
+            assert "<mjx-container" in block, f"{name} has an unrendered formula block"
+        assert ("kb-math.css" in html) == has_math, f"{name}: math stylesheet loaded={not has_math}"
         assert ("mermaid.esm.min.mjs" in html) == has_diagram, f"{name}: Mermaid loaded={not has_diagram}"
     assert with_math and with_diagram
 
 
-def test_vendored_assets_are_served(fixture_site):
-    static = fixture_site.outdir / "_static" / "vendor"
-    assert (static / "mathjax" / "tex-mml-chtml.js").stat().st_size > 500_000
-    assert list((static / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
-    assert (static / "mermaid" / "mermaid.esm.min.mjs").exists()
-    assert not list(static.rglob("*.map")), "source maps are not served"
+def test_formulas_carry_svg_and_mathml(fixture_site):
+    html = fixture_site.html("large-model/flash.html")
+    containers = re.findall(r"<mjx-container.*?</mjx-container>", html, re.S)
+    assert len(containers) >= 2
+    for container in containers:
+        assert "<svg" in container and 'aria-hidden="true"' in container
+        assert "<mjx-assistive-mml" in container and "<math" in container  # read by screen readers
+    ids = re.findall(r'<(?:path|g)[^>]* id="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "glyph ids repeat within a page"
+    assert '<span class="eqno">(1)' in html  # numbered equations keep their number
 
 
 def test_math_renders_offline(offline_page, fixture_server):
     offline_page.goto(f"{fixture_server}/large-model/flash.html")
-    offline_page.wait_for_selector("mjx-container", timeout=20_000)
+    offline_page.wait_for_selector("mjx-container svg", timeout=20_000)
     assert offline_page.locator("mjx-container").count() >= 2
+    # the formula has a real size and the screen-reader copy is visually hidden
+    box = offline_page.locator("mjx-container svg").first.bounding_box()
+    assert box["width"] > 10 and box["height"] > 5
+    clip = offline_page.eval_on_selector("mjx-assistive-mml", "e => getComputedStyle(e).clip")
+    assert clip.replace(" ", "") == "rect(1px,1px,1px,1px)"
     assert offline_page.blocked == []
     assert offline_page.console_errors == []
 

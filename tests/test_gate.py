@@ -33,6 +33,7 @@ APPENDED = {
     "unclosed fence in a directive": ("\n````{note}\n```python\nx = 1\n````\n", 3,
                                       "the code block opened here with ``` is never closed"),
     "unclosed $$": ("\n$$\nx = 1\n\n## 下一节\n", 2, "a $$ math block opened here is never closed"),
+    "bad TeX": ("\n显存为 $\\frac{a}{b$ 字节。\n", 2, "TeX error in this formula: Missing close brace"),
     "raw <script>": ("\n<script>alert(1)</script>\n", 2, "raw <script> is not allowed in articles"),
     "raw <iframe>": ("\n<iframe src=\"https://example.com\"></iframe>\n", 2, "raw <iframe> is not allowed"),
     "raw <style>": ("\n<style>body{display:none}</style>\n", 2, "raw <style> is not allowed"),

@@ -175,6 +175,7 @@ def test_epub_builds_with_every_article(tmp_path):
         opf = epub.read("content.opf").decode()
         assert "<dc:language>zh-CN</dc:language>" in opf
         page = epub.read("large-model/adam-adamw.xhtml").decode()
+        assert page.count("<mjx-container") > 20 and "\\(" not in page  # formulas are SVG, not TeX source
         assert "genindex.xhtml" not in names
         assert "Adam 与 AdamW" in page
         import xml.dom.minidom

@@ -1,0 +1,192 @@
+"""Math rendered at build time: SVG with assistive MathML, no MathJax script in the page.
+
+Client-side MathJax cost readers about 440 ms of script on a phone and shifted the layout
+as formulas appeared; EPUB readers do not run it at all. We run MathJax once, in Node, while
+the site builds (``static/render_math.cjs``, the ``mathjax-full`` npm package pinned in
+``package-lock.json``) and write its SVG into the pages. Screen readers get the MathML that
+MathJax puts next to each SVG. Rendered formulas are cached in the doctree folder, so a warm
+rebuild renders only what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+from sphinx.locale import _
+from sphinx.util import logging
+from sphinx.util.math import get_node_equation_number
+
+logger = logging.getLogger(__name__)
+
+RENDERER = "kb_svg"
+CSS_FILE = "kb-math.css"
+_SCRIPT = Path(__file__).parent / "static" / "render_math.cjs"
+_CACHE_FILE = "kb-math-cache.json"
+_ID = re.compile(r"MJX-\d+-")
+
+
+class MathJaxProcess:
+    """One Node process per build; formulas go in batches, one page at a time."""
+
+    def __init__(self, node_modules: Path):
+        node = shutil.which("node")
+        if node is None:
+            raise ExtensionError("sphinx_kb: `node` is not installed; the build renders math with MathJax in "
+                                 "Node.js: install Node.js 20 (see README.md)")
+        if not (node_modules / "mathjax-full").is_dir():
+            raise ExtensionError(f"sphinx_kb: {node_modules / 'mathjax-full'} is missing: run `npm ci` "
+                                 "(`make html` does it for you)")
+        self.proc = subprocess.Popen([node, str(_SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, encoding="utf-8", env={"KB_NODE_MODULES": str(node_modules),
+                                                                       "PATH": str(Path(node).parent)})
+        self.css = json.loads(self.proc.stdout.readline())["css"]
+
+    def render(self, items: list[tuple[str, bool]]) -> list[tuple[str | None, str | None]]:
+        self.proc.stdin.write(json.dumps({"items": items}) + "\n")
+        self.proc.stdin.flush()
+        reply = json.loads(self.proc.stdout.readline())
+        return list(zip(reply["html"], reply["errors"]))
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+def _tex(node: nodes.Element) -> tuple[str, bool]:
+    if isinstance(node, nodes.math):
+        return node.astext(), False
+    text = node.astext()
+    parts = [p for p in text.split("\n\n") if p.strip()]
+    if not node.get("nowrap") and len(parts) > 1:  # as Sphinx's MathJax writer does
+        text = "\\begin{aligned}" + "\\\\".join(parts) + "\\end{aligned}"
+    return text, True
+
+
+def _key(tex: str, display: bool) -> str:
+    return f"{int(display)}:{tex}"
+
+
+class _State:
+    """Per build: the Node process (started on the first formula) and the cache."""
+
+    def __init__(self, app: Sphinx):
+        self.app = app
+        self.path = Path(app.doctreedir) / _CACHE_FILE
+        try:
+            self.cache: dict[str, str] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.cache = {}
+        self.added = False
+        self.process: MathJaxProcess | None = None
+        self.css: str | None = self.cache.get("__css__")
+
+    def mathjax(self) -> MathJaxProcess:
+        if self.process is None:
+            from .assets import node_modules_dir
+
+            self.process = MathJaxProcess(node_modules_dir(self.app))
+            self.css = self.cache["__css__"] = self.process.css
+            self.added = True
+        return self.process
+
+    def save(self) -> None:
+        if self.process is not None:
+            self.process.close()
+        if self.added:
+            self.path.write_text(json.dumps(self.cache, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+
+
+def _state(app: Sphinx) -> _State:
+    if not hasattr(app, "_kb_math"):
+        app._kb_math = _State(app)
+    return app._kb_math
+
+
+def _render_page(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    if not _uses_our_renderer(app):
+        return
+    math_nodes = [n for n in doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block)))]
+    if not math_nodes:
+        return
+    state = _state(app)
+    wanted = [_tex(n) for n in math_nodes]
+    missing = sorted({(t, d) for t, d in wanted if _key(t, d) not in state.cache})
+    if missing:
+        for (tex, display), (html, error) in zip(missing, state.mathjax().render(missing)):
+            if error is None:
+                state.cache[_key(tex, display)] = html
+                state.added = True
+            else:
+                node = math_nodes[wanted.index((tex, display))]
+                logger.error(f"TeX error in this formula: {error}. Check the braces and commands of "
+                             f"${tex.strip()[:60]}$", location=node, type="kb", subtype="math")
+    for index, (node, (tex, display)) in enumerate(zip(math_nodes, wanted)):
+        html = state.cache.get(_key(tex, display))
+        # MathJax numbers the glyph ids of each formula; number them per page instead, so a
+        # cached formula never collides with another one on the same page
+        node["kb_html"] = _ID.sub(f"mjx{index}-", html) if html else None
+
+
+def _visit_math(self, node: nodes.math) -> None:
+    html = node.get("kb_html")
+    if html is None:  # a TeX error, already reported: show the source
+        self.body.append(self.starttag(node, "code", "", CLASS="kb-math-error") + self.encode(node.astext()) + "</code>")
+    else:
+        self.body.append(html)
+    raise nodes.SkipNode
+
+
+def _visit_displaymath(self, node: nodes.math_block) -> None:
+    self.body.append(self.starttag(node, "div", CLASS="math notranslate nohighlight"))
+    if node["number"]:
+        number = get_node_equation_number(self, node)
+        self.body.append(f'<span class="eqno">({number})')
+        self.add_permalink_ref(node, _("Link to this equation"))
+        self.body.append("</span>")
+    html = node.get("kb_html")
+    self.body.append(html if html is not None else f"<pre>{self.encode(node.astext())}</pre>")
+    self.body.append("</div>\n")
+    raise nodes.SkipNode
+
+
+def _uses_our_renderer(app: Sphinx) -> bool:
+    return app.builder.format == "html" and app.config.html_math_renderer == RENDERER
+
+
+def _configure(app: Sphinx, config) -> None:
+    if not config.html_math_renderer:
+        config.html_math_renderer = RENDERER
+
+
+def _css_on_math_pages(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    if doctree is not None and _uses_our_renderer(app) and doctree.next_node(
+            lambda n: isinstance(n, (nodes.math, nodes.math_block))) is not None:
+        app.add_css_file(CSS_FILE)
+
+
+def _finish(app: Sphinx, exception: Exception | None) -> None:
+    if not hasattr(app, "_kb_math"):
+        return
+    state = app._kb_math
+    if exception is None and state.css is not None and app.builder.format == "html":
+        target = Path(app.outdir) / "_static" / CSS_FILE
+        css = "/* MathJax SVG output: generated at build time */\n" + state.css + "\n"
+        if not target.exists() or target.read_text(encoding="utf-8") != css:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(css, encoding="utf-8")
+    state.save()
+
+
+def setup(app: Sphinx) -> None:
+    app.add_html_math_renderer(RENDERER, (_visit_math, None), (_visit_displaymath, None))
+    app.connect("config-inited", _configure)
+    app.connect("doctree-resolved", _render_page)
+    app.connect("html-page-context", _css_on_math_pages)
+    app.connect("build-finished", _finish)
