@@ -41,7 +41,7 @@ def _error(docname_or_path, line: int, message: str) -> None:
                  else f"{docname_or_path}:{line}", type="kb", subtype="markup")
 
 
-# --- unclosed blocks ---------------------------------------------------------------------
+# --- unclosed blocks, javascript: links ---------------------------------------------------------------------
 
 _PARSER = None
 
@@ -59,8 +59,9 @@ def _is_closing(line: str, markup: str) -> bool:
     return len(stripped) >= len(markup) and set(stripped) == {markup[0]}
 
 
-def unclosed_blocks(text: str, offset: int = 0) -> list[tuple[int, str]]:
-    """(line, message) for every fence, directive or ``$$`` block that is never closed."""
+def markup_problems(text: str, offset: int = 0) -> list[tuple[int, str]]:
+    """(line, message) for every fence, directive or ``$$`` block that is never closed, and for
+    every ``javascript:`` link (markdown-it shows those as text instead of failing)."""
     problems: list[tuple[int, str]] = []
     lines = text.splitlines()
     covered: set[int] = set()  # lines inside fences or math blocks
@@ -77,7 +78,7 @@ def unclosed_blocks(text: str, offset: int = 0) -> list[tuple[int, str]]:
                                  f"add a line {token.markup} where it ends"))
             elif name.startswith("{") and name.strip("{}") not in _LITERAL_DIRECTIVES:
                 body = "\n".join(lines[start + 1:end - 1])
-                problems += unclosed_blocks(body, offset + start + 1)
+                problems += markup_problems(body, offset + start + 1)
         elif token.type.startswith("math_block") or token.type == "amsmath":
             covered.update(range(start, end))
         elif token.type == "inline" and _JS_MARKDOWN_LINK.search(token.content):
@@ -92,7 +93,7 @@ def unclosed_blocks(text: str, offset: int = 0) -> list[tuple[int, str]]:
 
 
 def _check_source(app: Sphinx, docname: str, source: list[str]) -> None:
-    for line, message in unclosed_blocks(source[0]):
+    for line, message in markup_problems(source[0]):
         _error(docname, line, message)
 
 

@@ -362,8 +362,8 @@ def _read_article(app: Sphinx, doctree: nodes.document) -> None:
             article.raw_links.append(("doc", _join(docname, target)))
         elif kind == "std:ref":
             article.raw_links.append(("ref", target))
-        elif ref.get("reftype") == "myst":
-            article.raw_links.append(("myst", _join(docname, target.split("#")[0])) if target else ("", ""))
+        elif ref.get("reftype") == "myst" and target:
+            article.raw_links.append(("myst", _join(docname, target.split("#")[0])))
     articles(env)[docname] = article
 
 
