@@ -14,7 +14,7 @@ BUILD_STAMP := $(VENV)/.build-requirements
 DEV_STAMP   := $(VENV)/.dev-requirements
 NPM_STAMP   := node_modules/.installed
 
-.PHONY: html test livehtml clean linkcheck deps dev-deps chromium help new lint lint-fix epub
+.PHONY: html test livehtml clean linkcheck deps dev-deps chromium help new lint lint-fix epub bench
 
 help:
 	@echo "make html      build the site into $(BUILDDIR)/html"
@@ -22,6 +22,7 @@ help:
 	@echo "make livehtml  preview with live reload (sphinx-autobuild)"
 	@echo "make lint      check Markdown structure and Chinese copywriting (make lint-fix repairs)"
 	@echo "make epub      the whole knowledge base as one EPUB for offline reading"
+	@echo "make bench     build benchmarks: ours vs plain Sphinx, incremental vs no-change (benchmarks/)"
 	@echo "make linkcheck check external links"
 	@echo "make new CATEGORY=large-model NAME=kv-cache TITLE=\"KV Cache\"  start an article"
 	@echo "make clean     remove build output"
@@ -61,6 +62,9 @@ test: dev-deps
 
 epub: deps
 	$(SPHINXBUILD) -b epub $(SPHINXOPTS) -d $(BUILDDIR)/doctrees-epub . $(BUILDDIR)/epub
+
+bench: deps
+	$(BIN)/python benchmarks/bench_build.py
 
 livehtml: dev-deps
 	$(BIN)/sphinx-autobuild -b html $(SPHINXOPTS) --watch sphinx_kb . $(BUILDDIR)/html
