@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import functools
+import json
 import http.server
 import os
 import shutil
@@ -18,9 +20,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_SITE = ROOT / "tests" / "fixture-site"
 BUILD_ROOT = ROOT / "tests" / ".fixture-build"
-# each pytest-xdist worker builds into its own folder: a worker must never delete a site
-# another worker is serving
-WORKER_BUILD = BUILD_ROOT / os.environ.get("PYTEST_XDIST_WORKER", "main")
+# the real and fixture sites are built once per test run and shared by the pytest-xdist workers
+SHARED_BUILD = BUILD_ROOT / "shared"
 CATEGORIES = ("python", "large-model", "computer-vision")
 CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
 
@@ -56,19 +57,36 @@ def article_files(root: Path = ROOT) -> list[Path]:
     return sorted(p for c in CATEGORIES for p in (root / c).glob("*.md") if p.name != "index.md")
 
 
+def shared_build(name: str, srcdir: Path, *extra: str) -> BuiltSite:
+    """Build a site once per test run: the first worker to ask builds it (under a lock),
+    the others reuse it; nobody rebuilds or deletes it while the run lasts."""
+    SHARED_BUILD.mkdir(parents=True, exist_ok=True)
+    outdir = SHARED_BUILD / name
+    record = SHARED_BUILD / f"{name}.json"
+    with open(SHARED_BUILD / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if record.exists():
+            saved = json.loads(record.read_text(encoding="utf-8"))
+            return BuiltSite(srcdir, outdir, saved["returncode"], saved["log"])
+        start = time.perf_counter()
+        site = build_site(srcdir, outdir, *extra)
+        if name == "real":
+            report_line(f"real site clean build (-W -n -j auto): {time.perf_counter() - start:.1f} s, "
+                        f"{len(site.warnings)} warnings")
+        record.write_text(json.dumps({"returncode": site.returncode, "log": site.log}), encoding="utf-8")
+        return site
+
+
 @pytest.fixture(scope="session")
 def real_site() -> BuiltSite:
-    start = time.perf_counter()
-    site = build_site(ROOT, WORKER_BUILD / "real", "-j", "auto")
-    report_line(f"real site clean build (-W -n -j auto): {time.perf_counter() - start:.1f} s, "
-                f"{len(site.warnings)} warnings")
+    site = shared_build("real", ROOT, "-j", "auto")
     assert site.returncode == 0, f"the real site failed to build:\n{site.log[-4000:]}"
     return site
 
 
 @pytest.fixture(scope="session")
 def fixture_site() -> BuiltSite:
-    site = build_site(FIXTURE_SITE, WORKER_BUILD / "fixture")
+    site = shared_build("fixture", FIXTURE_SITE)
     assert site.returncode == 0, f"the fixture site failed to build:\n{site.log[-4000:]}"
     return site
 
@@ -154,6 +172,7 @@ REPORT_FILE = BUILD_ROOT / "report.txt"
 def pytest_sessionstart(session):
     if not hasattr(session.config, "workerinput"):  # the controller, not an xdist worker
         REPORT_FILE.unlink(missing_ok=True)
+        shutil.rmtree(SHARED_BUILD, ignore_errors=True)  # every run builds the sites afresh
 
 
 def report_line(text: str) -> None:
