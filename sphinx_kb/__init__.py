@@ -9,6 +9,7 @@ One private module per concern, as sphinxext-opengraph does:
 * ``plots``      – matplotlib's ``{plot}`` directive working in Markdown pages;
 * ``metadata``   – the front matter schema, its checks, excerpts and cross-article links;
 * ``navigation`` – date, tags and 相关文章 on articles; listings on the home and category pages;
+* ``navtree``    – furo's sidebar tree rendered once per folder, not once per page;
 * ``feed``       – the 最近更新 pages, the tags page and the Atom feed;
 * ``checks``     – the gate: unclosed blocks, stray pages, unsafe HTML, clear reference errors.
 """
@@ -20,7 +21,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import assets, checks, codeblocks, feed, mathrender, metadata, navigation, plots, search
+from . import assets, checks, codeblocks, feed, mathrender, metadata, navigation, navtree, plots, search
 
 __version__ = "0.1.0"
 
@@ -46,6 +47,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     plots.setup(app)
     metadata.setup(app)
     navigation.setup(app)
+    navtree.setup(app)
     feed.setup(app)
     checks.setup(app)
     app.connect("config-inited", _add_templates)

@@ -1,4 +1,4 @@
-"""Mermaid served from the site itself, and only on pages with a diagram.
+"""Mermaid served from the site itself, fetched only when a page's diagram comes into view.
 
 It comes from the npm package pinned in ``package.json`` / ``package-lock.json`` and
 installed into ``node_modules`` by ``make html`` (``npm ci``). We copy the files a page
@@ -25,6 +25,9 @@ BUNDLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "mermaid": ("mermaid/dist", ("mermaid.esm.min.mjs", "chunks/mermaid.esm.min/*.mjs")),
 }
 MERMAID_ENTRY = f"{VENDOR_DIR}/mermaid/mermaid.esm.min.mjs"
+MERMAID_LOADER = "kb-mermaid.js"
+# Our own scripts that pages load, served from _static as they are.
+SITE_FILES = str(Path(__file__).parent / "static" / "site")
 
 
 def node_modules_dir(app: Sphinx) -> Path:
@@ -77,26 +80,32 @@ def _copy_vendor_files(app: Sphinx, exception: Exception | None) -> None:
 
 
 def _mermaid_only_where_used(app: Sphinx) -> None:
-    """sphinxcontrib-mermaid injects its script into pages without a doctree (search,
-    genindex); wrap its page hook so only pages that hold a diagram load Mermaid."""
+    """Replace sphinxcontrib-mermaid's page script (it imports all of Mermaid as the page
+    loads, on search and genindex too) by our loader, ``static/site/kb-mermaid.js``, and only
+    on pages that hold a diagram: it fetches Mermaid when a diagram comes near the viewport."""
     from sphinxcontrib.mermaid import install_js, mermaid
 
-    listeners = app.events.listeners.get("html-page-context", [])
-    for listener in list(listeners):
+    for listener in list(app.events.listeners.get("html-page-context", [])):
         if listener.handler is install_js:
             app.disconnect(listener.id)
 
-            def install_where_used(app, pagename, templatename, context, doctree):
-                if doctree is not None and doctree.next_node(mermaid) is not None:
-                    install_js(app, pagename, templatename, context, doctree)
+    def install_where_used(app, pagename, templatename, context, doctree):
+        if doctree is not None and doctree.next_node(mermaid) is not None:
+            app.add_js_file(MERMAID_LOADER, loading_method="defer")
 
-            app.connect("html-page-context", install_where_used, priority=listener.priority)
+    app.connect("html-page-context", install_where_used)
+
+
+def _serve_site_files(app: Sphinx, config) -> None:
+    if SITE_FILES not in config.html_static_path:
+        config.html_static_path.append(SITE_FILES)
 
 
 def setup(app: Sphinx) -> None:
     app.setup_extension("sphinxcontrib.mermaid")
     app.add_config_value("kb_node_modules", "", "env", types=[str])
     app.connect("config-inited", _configure)
+    app.connect("config-inited", _serve_site_files)
     app.connect("builder-inited", _check_installed)
     app.connect("build-finished", _copy_vendor_files)
     _mermaid_only_where_used(app)

@@ -200,7 +200,9 @@ def _missing_reference_hint(app: Sphinx, domain, node) -> bool | None:
 # --- rel="noopener" -------------------------------------------------------------------------
 
 class KnowledgeBaseTranslator(HTML5Translator):
-    """Sphinx's HTML5 writer; external links get rel="noopener"."""
+    """Sphinx's HTML5 writer; external links get rel="noopener", and toctree captions (role
+    "heading" in Sphinx, in the sidebar and on the home page) get the level that screen
+    readers and accessibility checks need."""
 
     def visit_reference(self, node: nodes.reference) -> None:
         if not node.get("internal") and "://" in node.get("refuri", ""):
@@ -210,6 +212,8 @@ class KnowledgeBaseTranslator(HTML5Translator):
     def starttag(self, node, tagname, suffix="\n", empty=False, **attributes):
         if tagname == "a" and isinstance(node, nodes.reference) and node.get("rel"):
             attributes["rel"] = node["rel"]
+        if tagname == "p" and attributes.get("ROLE") == "heading":
+            attributes.setdefault("aria-level", "2")
         return super().starttag(node, tagname, suffix, empty, **attributes)
 
 

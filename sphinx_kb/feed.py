@@ -155,13 +155,27 @@ def _head_links(app: Sphinx, pagename, templatename, context, doctree) -> None:
     context["kb_tags_url"] = context["pathto"](TAGS_PAGE)
 
 
+# Pages without a source of their own still need a description for search engines.
+_GENERATED_DESCRIPTIONS = {
+    "updates": "{project}的最近更新:新发表与修订过的文章,按日期排列,附摘要与修订说明。",
+    "tags": "{project}的全部标签,以及每个标签下的文章。",
+    "search": "在{project}中全文搜索文章:支持中文分词,按匹配程度排序。",
+    "genindex": "{project}的术语与标签索引。",
+}
+
+
 def _meta_description(app: Sphinx, pagename, templatename, context, doctree) -> None:
     """An article's <meta name="description">: its opening as plain text (runs before
-    sphinxext-opengraph, which then keeps it instead of text scraped from the page)."""
+    sphinxext-opengraph, which then keeps it instead of text scraped from the page).
+    Generated pages (最近更新, 标签, search) get a fixed one."""
     article = articles(app.env).get(pagename)
-    if article is not None and article.description:
+    description = article.description if article is not None else None
+    if description is None and doctree is None:
+        template = _GENERATED_DESCRIPTIONS.get(pagename.split("/", 1)[0])
+        description = template.format(project=app.config.project) if template else None
+    if description:
         context["metatags"] = context.get("metatags", "") + (
-            f'\n<meta name="description" content="{escape(article.description, {chr(34): "&quot;"})}" />')
+            f'\n<meta name="description" content="{escape(description, {chr(34): "&quot;"})}" />')
 
 
 def setup(app: Sphinx) -> None:

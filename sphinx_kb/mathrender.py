@@ -29,7 +29,13 @@ RENDERER = "kb_svg"
 CSS_FILE = "kb-math.css"
 _SCRIPT = Path(__file__).parent / "static" / "render_math.cjs"
 _CACHE_FILE = "kb-math-cache.json"
-_ID = re.compile(r"MJX-\d+-")
+# MathJax's "local" font cache puts the glyph paths a formula uses in the formula's own <defs>,
+# with ids like MJX-7-TEX-I-1D465. A page of 100 formulas repeats the same glyphs over and over.
+_DEFS = re.compile(r"<defs>(.*?)</defs>", re.S)
+_GLYPH = re.compile(r'<path id="MJX-\d+-(TEX-[^"]+)" d="([^"]*)"></path>')
+_GLYPH_REF = re.compile(r'href="#MJX-\d+-(TEX-[^"]+)"')
+# MathJax's bookkeeping attributes; only the node kinds its stylesheet selects on are kept.
+_BOOKKEEPING = re.compile(r' data-c="[^"]*"| data-mml-node="(?!mtable"|merror"|maction")[^"]*"')
 
 
 class MathJaxProcess:
@@ -127,11 +133,27 @@ def _render_page(app: Sphinx, doctree: nodes.document, docname: str) -> None:
                 node = math_nodes[wanted.index((tex, display))]
                 logger.error(f"TeX error in this formula: {error}. Check the braces and commands of "
                              f"${tex.strip()[:60]}$", location=node, type="kb", subtype="math")
-    for index, (node, (tex, display)) in enumerate(zip(math_nodes, wanted)):
+    glyphs: dict[str, str] = {}
+    for node, (tex, display) in zip(math_nodes, wanted):
         html = state.cache.get(_key(tex, display))
-        # MathJax numbers the glyph ids of each formula; number them per page instead, so a
-        # cached formula never collides with another one on the same page
-        node["kb_html"] = _ID.sub(f"mjx{index}-", html) if html else None
+        node["kb_html"] = _share_glyphs(html, glyphs) if html else None
+    # Every glyph the page uses is defined once, in a hidden SVG before the first formula,
+    # as MathJax's own "global" font cache does; this cuts a math-heavy page's weight by
+    # about two thirds. The ids are the glyph names, so they are the same on every page.
+    first = next((n for n in math_nodes if n["kb_html"]), None)
+    if first is not None:
+        paths = "".join(f'<path id="kb-{name}" d="{d}"></path>' for name, d in glyphs.items())
+        first["kb_html"] = ('<svg xmlns="http://www.w3.org/2000/svg" style="display: none;" aria-hidden="true" '
+                            f'focusable="false"><defs>{paths}</defs></svg>') + first["kb_html"]
+
+
+def _share_glyphs(html: str, glyphs: dict[str, str]) -> str:
+    """The formula without its own glyph definitions, pointing at the page's shared ones."""
+    for defs in _DEFS.findall(html):
+        for name, d in _GLYPH.findall(defs):
+            glyphs.setdefault(name, d)
+    html = _BOOKKEEPING.sub("", _DEFS.sub("", html))
+    return _GLYPH_REF.sub(lambda m: f'href="#kb-{m.group(1)}"', html)
 
 
 def _visit_math(self, node: nodes.math) -> None:

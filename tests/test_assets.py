@@ -78,7 +78,8 @@ def test_math_is_prerendered_and_mermaid_only_where_used(which, request):
         for block in re.findall(r'<div class="math notranslate nohighlight"[^>]*>(.*?)</div>', html, re.S):
             assert "<mjx-container" in block, f"{name} has an unrendered formula block"
         assert ("kb-math.css" in html) == has_math, f"{name}: math stylesheet loaded={not has_math}"
-        assert ("mermaid.esm.min.mjs" in html) == has_diagram, f"{name}: Mermaid loaded={not has_diagram}"
+        assert ("kb-mermaid.js" in html) == has_diagram, f"{name}: Mermaid loader present={not has_diagram}"
+        assert "mermaid.esm.min.mjs" not in html, f"{name} imports all of Mermaid as it loads"
     assert with_math and with_diagram
 
 
@@ -109,6 +110,7 @@ def test_math_renders_offline(offline_page, fixture_server):
 
 def test_diagram_renders_offline_at_its_own_height(offline_page, fixture_server):
     offline_page.goto(f"{fixture_server}/large-model/memory.html")
+    offline_page.locator("pre.mermaid").first.scroll_into_view_if_needed()
     offline_page.wait_for_selector("pre.mermaid svg g.node", timeout=20_000)
     svg = offline_page.query_selector("pre.mermaid svg")
     assert offline_page.locator("pre.mermaid svg g.node").count() == 3
@@ -133,6 +135,8 @@ def test_no_console_errors_on_the_real_site(offline_page, real_server, page):
     offline_page.wait_for_load_state("networkidle")
     if "flash-attention" in page:  # an article with math and diagrams: both render, offline
         offline_page.wait_for_selector("mjx-container", timeout=20_000)
-        offline_page.wait_for_selector("pre.mermaid svg g.node", timeout=20_000)
+        for diagram in offline_page.locator("pre.mermaid").all():
+            diagram.scroll_into_view_if_needed()
+            diagram.locator("svg g.node").first.wait_for(timeout=20_000)
     assert offline_page.console_errors == []
     assert offline_page.blocked == []
