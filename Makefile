@@ -22,7 +22,7 @@ help:
 	@echo "make livehtml  preview with live reload (sphinx-autobuild)"
 	@echo "make lint      check Markdown structure and Chinese copywriting (make lint-fix repairs)"
 	@echo "make epub      the whole knowledge base as one EPUB for offline reading"
-	@echo "make bench     build benchmarks: ours vs plain Sphinx, incremental vs no-change (benchmarks/)"
+	@echo "make bench     benchmarks: ours vs plain Sphinx, rebuilds, 30/300/1000 articles vs MkDocs, Lighthouse"
 	@echo "make linkcheck check external links"
 	@echo "make new CATEGORY=large-model NAME=kv-cache TITLE=\"KV Cache\"  start an article"
 	@echo "make clean     remove build output"
@@ -63,8 +63,26 @@ test: dev-deps
 epub: deps
 	$(SPHINXBUILD) -b epub $(SPHINXOPTS) -d $(BUILDDIR)/doctrees-epub . $(BUILDDIR)/epub
 
-bench: deps
-	$(BIN)/python benchmarks/bench_build.py
+# Benchmarks (benchmarks/): every figure of the performance work, printed as medians.
+# Their tools are not the site's: MkDocs Material in its own venv, Lighthouse in benchmarks/.
+MKDOCS_STAMP := benchmarks/.venv-mkdocs/.installed
+LIGHTHOUSE_STAMP := benchmarks/node_modules/.installed
+
+$(MKDOCS_STAMP): benchmarks/requirements-mkdocs.txt
+	$(PYTHON) -m venv benchmarks/.venv-mkdocs
+	benchmarks/.venv-mkdocs/bin/pip install --quiet -r benchmarks/requirements-mkdocs.txt
+	touch $@
+
+$(LIGHTHOUSE_STAMP): benchmarks/package.json benchmarks/package-lock.json
+	npm ci --prefix benchmarks --no-audit --no-fund --loglevel=error
+	touch $@
+
+BENCH_RUNS ?= 3
+bench: deps $(MKDOCS_STAMP) $(LIGHTHOUSE_STAMP) chromium
+	$(BIN)/python benchmarks/bench_build.py --runs $(BENCH_RUNS)
+	$(BIN)/python benchmarks/bench_scale.py --runs $(BENCH_RUNS)
+	$(SPHINXBUILD) -b html $(SPHINXOPTS) . $(BUILDDIR)/html
+	$(BIN)/python benchmarks/bench_pages.py --runs $(BENCH_RUNS)
 
 livehtml: dev-deps
 	$(BIN)/sphinx-autobuild -b html $(SPHINXOPTS) --watch sphinx_kb . $(BUILDDIR)/html

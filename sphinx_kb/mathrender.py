@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 from docutils import nodes
@@ -33,6 +34,7 @@ _CACHE_FILE = "kb-math-cache.json"
 # with ids like MJX-7-TEX-I-1D465. A page of 100 formulas repeats the same glyphs over and over.
 _DEFS = re.compile(r"<defs>(.*?)</defs>", re.S)
 _GLYPH = re.compile(r'<path id="MJX-\d+-(TEX-[^"]+)" d="([^"]*)"></path>')
+_LOCAL_ID = re.compile(r"MJX-\d+-")
 _GLYPH_REF = re.compile(r'href="#MJX-\d+-(TEX-[^"]+)"')
 # MathJax's bookkeeping attributes; only the node kinds its stylesheet selects on are kept.
 _BOOKKEEPING = re.compile(r' data-c="[^"]*"| data-mml-node="(?!mtable"|merror"|maction")[^"]*"')
@@ -80,7 +82,10 @@ def _key(tex: str, display: bool) -> str:
 
 
 class _State:
-    """Per build: the Node process (started on the first formula) and the cache."""
+    """Per build: the Node process (started on the first formula), the cache, and the
+    formulas MathJax is rendering in the background."""
+
+    BATCH = 200
 
     def __init__(self, app: Sphinx):
         self.app = app
@@ -92,6 +97,11 @@ class _State:
         self.added = False
         self.process: MathJaxProcess | None = None
         self.css: str | None = self.cache.get("__css__")
+        self.errors: dict[str, str] = {}
+        self.pending: set[str] = set()
+        self.ready = threading.Condition()  # guards cache, errors and pending
+        self.talking = threading.Lock()  # one conversation with Node at a time
+        self.thread: threading.Thread | None = None
 
     def mathjax(self) -> MathJaxProcess:
         if self.process is None:
@@ -102,7 +112,55 @@ class _State:
             self.added = True
         return self.process
 
+    def _render(self, items: list[tuple[str, bool]]) -> None:
+        with self.talking:
+            results = self.mathjax().render(items)
+        with self.ready:
+            for (tex, display), (html, error) in zip(items, results):
+                key = _key(tex, display)
+                if error is None:
+                    self.cache[key] = html
+                    self.added = True
+                else:
+                    self.errors[key] = error
+                self.pending.discard(key)
+            self.ready.notify_all()
+
+    def prefetch(self, items: set[tuple[str, bool]]) -> None:
+        """Start rendering every formula of the site that is not cached, in the background:
+        Node works on one core while Sphinx indexes and writes pages on the other."""
+        missing = sorted(item for item in items if _key(*item) not in self.cache)
+        if not missing:
+            return
+        self.mathjax()  # started here, so a missing Node or package is reported at once
+        self.pending.update(_key(*item) for item in missing)
+
+        def render_all() -> None:
+            try:
+                for start in range(0, len(missing), self.BATCH):
+                    self._render(missing[start:start + self.BATCH])
+            finally:  # on failure the pages render what they need themselves
+                with self.ready:
+                    self.pending.clear()
+                    self.ready.notify_all()
+
+        self.thread = threading.Thread(target=render_all, name="kb-mathjax", daemon=True)
+        self.thread.start()
+
+    def get(self, items: list[tuple[str, bool]]) -> list[tuple[str | None, str | None]]:
+        """(html, error) for each formula, waiting for the background renderer if needed."""
+        keys = [_key(*item) for item in items]
+        with self.ready:
+            self.ready.wait_for(lambda: self.pending.isdisjoint(keys))
+            missing = sorted({item for item, key in zip(items, keys)
+                              if key not in self.cache and key not in self.errors})
+        if missing:
+            self._render(missing)
+        return [(self.cache.get(key), self.errors.get(key)) for key in keys]
+
     def save(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
         if self.process is not None:
             self.process.close()
         if self.added:
@@ -115,24 +173,54 @@ def _state(app: Sphinx) -> _State:
     return app._kb_math
 
 
+def _math_nodes(doctree: nodes.Node) -> list[nodes.Element]:
+    return list(doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block))))
+
+
+def _collect(app: Sphinx, doctree: nodes.document) -> None:
+    """While pages are read: remember each page's formulas for the background renderer."""
+    if _uses_our_renderer(app):
+        formulas = {_tex(node) for node in _math_nodes(doctree)}
+        if formulas:
+            app.env.kb_math_formulas = getattr(app.env, "kb_math_formulas", {})
+            app.env.kb_math_formulas[app.env.docname] = formulas
+
+
+def _purge(app: Sphinx, env, docname: str) -> None:
+    getattr(env, "kb_math_formulas", {}).pop(docname, None)
+
+
+def _merge(app: Sphinx, env, docnames, other) -> None:
+    theirs = getattr(other, "kb_math_formulas", {})
+    env.kb_math_formulas = getattr(env, "kb_math_formulas", {})
+    env.kb_math_formulas.update({d: theirs[d] for d in docnames if d in theirs})
+
+
+def _prefetch(app: Sphinx, env) -> None:
+    if _uses_our_renderer(app):
+        _state(app).prefetch(set().union(*getattr(env, "kb_math_formulas", {}).values()))
+
+
 def _render_page(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     if not _uses_our_renderer(app):
         return
-    math_nodes = [n for n in doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block)))]
+    math_nodes = _math_nodes(doctree)
     if not math_nodes:
         return
     state = _state(app)
     wanted = [_tex(n) for n in math_nodes]
-    missing = sorted({(t, d) for t, d in wanted if _key(t, d) not in state.cache})
-    if missing:
-        for (tex, display), (html, error) in zip(missing, state.mathjax().render(missing)):
-            if error is None:
-                state.cache[_key(tex, display)] = html
-                state.added = True
-            else:
-                node = math_nodes[wanted.index((tex, display))]
-                logger.error(f"TeX error in this formula: {error}. Check the braces and commands of "
-                             f"${tex.strip()[:60]}$", location=node, type="kb", subtype="math")
+    reported = set()
+    for node, (tex, display), (html, error) in zip(math_nodes, wanted, state.get(wanted)):
+        if error is not None and (tex, display) not in reported:
+            reported.add((tex, display))
+            logger.error(f"TeX error in this formula: {error}. Check the braces and commands of "
+                         f"${tex.strip()[:60]}$", location=node, type="kb", subtype="math")
+    # Section titles also reach the page's table of contents, which Sphinx renders from its
+    # own copy of them: those formulas keep their glyphs, under ids unique to the page.
+    toc_math = _math_nodes(app.env.tocs[docname]) if docname in app.env.tocs else []
+    for index, (node, (html, _error)) in enumerate(zip(toc_math, state.get([_tex(n) for n in toc_math]))):
+        node["kb_html"] = _LOCAL_ID.sub(f"MJX-toc{index}-", html) if html else None
+
     glyphs: dict[str, str] = {}
     for node, (tex, display) in zip(math_nodes, wanted):
         html = state.cache.get(_key(tex, display))
@@ -209,6 +297,10 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> None:
     app.add_html_math_renderer(RENDERER, (_visit_math, None), (_visit_displaymath, None))
     app.connect("config-inited", _configure)
+    app.connect("doctree-read", _collect)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("env-updated", _prefetch)
     app.connect("doctree-resolved", _render_page)
     app.connect("html-page-context", _css_on_math_pages)
     app.connect("build-finished", _finish)

@@ -75,6 +75,7 @@ def test_math_is_prerendered_and_mermaid_only_where_used(which, request):
         # math is SVG written at build time: no page loads MathJax, and every formula is rendered
         assert not re.search(r"<script[^>]*mathjax|MathJax\s*=", html, re.I), f"{name} loads MathJax"
         assert '<span class="math' not in html, f"{name} has unrendered inline TeX"
+        assert "kb-math-error" not in html, f"{name} shows a formula as TeX source (e.g. a section title in the TOC)"
         for block in re.findall(r'<div class="math notranslate nohighlight"[^>]*>(.*?)</div>', html, re.S):
             assert "<mjx-container" in block, f"{name} has an unrendered formula block"
         assert ("kb-math.css" in html) == has_math, f"{name}: math stylesheet loaded={not has_math}"
@@ -138,5 +139,28 @@ def test_no_console_errors_on_the_real_site(offline_page, real_server, page):
         for diagram in offline_page.locator("pre.mermaid").all():
             diagram.scroll_into_view_if_needed()
             diagram.locator("svg g.node").first.wait_for(timeout=20_000)
+    assert offline_page.console_errors == []
+    assert offline_page.blocked == []
+
+
+def test_mermaid_is_fetched_only_near_a_diagram_and_follows_the_theme(offline_page, real_server):
+    requested = []
+    offline_page.on("request", lambda r: requested.append(r.url) if "mermaid.esm" in r.url else None)
+    offline_page.set_viewport_size({"width": 412, "height": 823})  # a phone, as Lighthouse's mobile run
+    offline_page.goto(f"{real_server}/large-model/flash-attention.html")
+    offline_page.wait_for_load_state("networkidle")
+    top = offline_page.evaluate("() => document.querySelector('pre.mermaid').getBoundingClientRect().top")
+    assert top > 2 * 823, "precondition: this article's first diagram is two screens down"
+    assert requested == [], "Mermaid was fetched although no diagram is near the screen"
+
+    offline_page.locator("pre.mermaid").first.scroll_into_view_if_needed()
+    node = offline_page.locator("pre.mermaid svg g.node rect").first
+    node.wait_for(timeout=20_000)
+    assert requested, "the diagram was drawn without fetching Mermaid?"
+    light = node.evaluate("e => getComputedStyle(e).fill")
+    offline_page.evaluate("() => { document.body.dataset.theme = 'dark'; }")  # what furo's theme button does
+    offline_page.wait_for_function(
+        "light => { const e = document.querySelector('pre.mermaid svg g.node rect');"
+        " return e && getComputedStyle(e).fill !== light; }", arg=light, timeout=20_000)
     assert offline_page.console_errors == []
     assert offline_page.blocked == []
