@@ -78,7 +78,7 @@ $(LIGHTHOUSE_STAMP): benchmarks/package.json benchmarks/package-lock.json
 	touch $@
 
 BENCH_RUNS ?= 3
-bench: deps $(MKDOCS_STAMP) $(LIGHTHOUSE_STAMP) chromium
+bench: dev-deps $(MKDOCS_STAMP) $(LIGHTHOUSE_STAMP) chromium
 	$(BIN)/python benchmarks/bench_build.py --runs $(BENCH_RUNS)
 	$(BIN)/python benchmarks/bench_scale.py --runs $(BENCH_RUNS)
 	$(SPHINXBUILD) -b html $(SPHINXOPTS) . $(BUILDDIR)/html

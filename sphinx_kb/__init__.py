@@ -2,7 +2,7 @@
 
 One private module per concern, as sphinxext-opengraph does:
 
-* ``search``     – Chinese search: jieba at build time, query segmentation in the browser;
+* ``search``     – Chinese search: rjieba at build time, query segmentation in the browser;
 * ``assets``     – Mermaid served from the site itself, only where a page has a diagram;
 * ``mathrender`` – math rendered to SVG at build time (MathJax in Node), no script in the page;
 * ``codeblocks`` – the ``{no-run}`` directive for examples the test suite cannot execute;

@@ -51,6 +51,9 @@ def _parser():
     if _PARSER is None:
         config = MdParserConfig(enable_extensions={"dollarmath", "amsmath", "colon_fence", "deflist", "fieldlist"})
         _PARSER = create_md_parser(config, RendererHTML)
+        # only block structure is checked (an inline token's text is known without parsing
+        # it), which halves the cost of this second look at every page
+        _PARSER.disable("inline")
     return _PARSER
 
 

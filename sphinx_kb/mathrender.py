@@ -11,6 +11,8 @@ rebuild renders only what changed.
 from __future__ import annotations
 
 import json
+import os
+import queue
 import re
 import shutil
 import subprocess
@@ -102,6 +104,8 @@ class _State:
         self.ready = threading.Condition()  # guards cache, errors and pending
         self.talking = threading.Lock()  # one conversation with Node at a time
         self.thread: threading.Thread | None = None
+        self.queue: queue.Queue[list[tuple[str, bool]] | None] = queue.Queue()
+        self.pid = os.getpid()  # forked read workers only record formulas; see _collect
 
     def mathjax(self) -> MathJaxProcess:
         if self.process is None:
@@ -126,26 +130,30 @@ class _State:
                 self.pending.discard(key)
             self.ready.notify_all()
 
-    def prefetch(self, items: set[tuple[str, bool]]) -> None:
-        """Start rendering every formula of the site that is not cached, in the background:
-        Node works on one core while Sphinx indexes and writes pages on the other."""
-        missing = sorted(item for item in items if _key(*item) not in self.cache)
-        if not missing:
-            return
+    def submit(self, items: set[tuple[str, bool]]) -> None:
+        """Queue formulas for the background renderer (main process only): Node renders them
+        on another core while Sphinx goes on reading, indexing and writing."""
+        with self.ready:
+            missing = sorted(item for item in items if _key(*item) not in self.cache
+                             and _key(*item) not in self.pending and _key(*item) not in self.errors)
+            if not missing:
+                return
+            self.pending.update(_key(*item) for item in missing)
         self.mathjax()  # started here, so a missing Node or package is reported at once
-        self.pending.update(_key(*item) for item in missing)
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._render_queue, name="kb-mathjax", daemon=True)
+            self.thread.start()
+        for start in range(0, len(missing), self.BATCH):
+            self.queue.put(missing[start:start + self.BATCH])
 
-        def render_all() -> None:
-            try:
-                for start in range(0, len(missing), self.BATCH):
-                    self._render(missing[start:start + self.BATCH])
-            finally:  # on failure the pages render what they need themselves
-                with self.ready:
-                    self.pending.clear()
-                    self.ready.notify_all()
-
-        self.thread = threading.Thread(target=render_all, name="kb-mathjax", daemon=True)
-        self.thread.start()
+    def _render_queue(self) -> None:
+        try:
+            while (batch := self.queue.get()) is not None:
+                self._render(batch)
+        finally:  # on failure the pages render what they need themselves
+            with self.ready:
+                self.pending.clear()
+                self.ready.notify_all()
 
     def get(self, items: list[tuple[str, bool]]) -> list[tuple[str | None, str | None]]:
         """(html, error) for each formula, waiting for the background renderer if needed."""
@@ -160,6 +168,7 @@ class _State:
 
     def save(self) -> None:
         if self.thread is not None:
+            self.queue.put(None)
             self.thread.join()
         if self.process is not None:
             self.process.close()
@@ -178,27 +187,31 @@ def _math_nodes(doctree: nodes.Node) -> list[nodes.Element]:
 
 
 def _collect(app: Sphinx, doctree: nodes.document) -> None:
-    """While pages are read: remember each page's formulas for the background renderer."""
-    if _uses_our_renderer(app):
-        formulas = {_tex(node) for node in _math_nodes(doctree)}
-        if formulas:
-            app.env.kb_math_formulas = getattr(app.env, "kb_math_formulas", {})
-            app.env.kb_math_formulas[app.env.docname] = formulas
-
-
-def _purge(app: Sphinx, env, docname: str) -> None:
-    getattr(env, "kb_math_formulas", {}).pop(docname, None)
+    """As each page is read, queue its formulas for rendering at once. A page read by a
+    forked worker (-j N) carries them back in its environment, and they are queued when the
+    main process merges it; they are not kept there, so the environment each later worker
+    is forked with and sends back stays small."""
+    if not _uses_our_renderer(app):
+        return
+    formulas = {_tex(node) for node in _math_nodes(doctree)}
+    if not formulas:
+        return
+    state = _state(app)
+    if state.pid == os.getpid():
+        state.submit(formulas)
+    else:
+        app.env.kb_math_formulas = getattr(app.env, "kb_math_formulas", set()) | formulas
 
 
 def _merge(app: Sphinx, env, docnames, other) -> None:
-    theirs = getattr(other, "kb_math_formulas", {})
-    env.kb_math_formulas = getattr(env, "kb_math_formulas", {})
-    env.kb_math_formulas.update({d: theirs[d] for d in docnames if d in theirs})
+    formulas = getattr(other, "kb_math_formulas", None)
+    if formulas and _uses_our_renderer(app):
+        _state(app).submit(formulas)
 
 
-def _prefetch(app: Sphinx, env) -> None:
+def _create_state(app: Sphinx) -> None:
     if _uses_our_renderer(app):
-        _state(app).prefetch(set().union(*getattr(env, "kb_math_formulas", {}).values()))
+        _state(app)  # in the main process, before any read worker is forked
 
 
 def _render_page(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -298,9 +311,8 @@ def setup(app: Sphinx) -> None:
     app.add_html_math_renderer(RENDERER, (_visit_math, None), (_visit_displaymath, None))
     app.connect("config-inited", _configure)
     app.connect("doctree-read", _collect)
-    app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
-    app.connect("env-updated", _prefetch)
+    app.connect("builder-inited", _create_state)
     app.connect("doctree-resolved", _render_page)
     app.connect("html-page-context", _css_on_math_pages)
     app.connect("build-finished", _finish)

@@ -40,7 +40,7 @@ KEYS = {
 REQUIRED = ("date", "category")
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser where available
     """Safe YAML that leaves dates as text: we check them ourselves, with a clear message."""
 
 
@@ -150,7 +150,7 @@ def parse_front_matter(source: str, docname: str) -> tuple[Article, list[tuple[s
                              + ", ".join(KEYS), line))
             continue
         try:
-            value = yaml.load(yaml.serialize(value_node), Loader=_Loader)
+            value = _Loader("").construct_document(value_node)
             _apply(article, key, value, value_node, line, line_of)
         except FrontMatterError as err:
             problems.append((str(err), err.line))

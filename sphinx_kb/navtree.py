@@ -16,6 +16,7 @@ the result with furo's own function on every page.
 from __future__ import annotations
 
 import posixpath
+import sys
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -140,7 +141,7 @@ def _append_class(text: str, add: str) -> str:
 _trees: dict[str, _FolderTree] = {}
 
 
-def _folder_tree(app: Sphinx, context: dict[str, Any], folder: str) -> _FolderTree:
+def _folder_tree(app: Sphinx, folder: str) -> _FolderTree:
     if folder not in _trees:
         docname = posixpath.join(folder, _UNMARKED) if folder else _UNMARKED
         toctree = global_toctree_for_doc(app.env, docname, app.builder, collapse=False,
@@ -160,7 +161,7 @@ def navigation_tree(app: Sphinx, context: dict[str, Any]) -> str:
         return _original(context)
     target = app.builder.get_target_uri(context["pagename"])
     folder = posixpath.dirname(target)
-    tree = _folder_tree(app, context, folder)
+    tree = _folder_tree(app, folder)
     unmarked = posixpath.join(folder, _UNMARKED) if folder else _UNMARKED
     href = relative_uri(app.builder.get_target_uri(unmarked), target)
     return _mark(tree, href)
@@ -176,6 +177,21 @@ def _furo_tree(html: str) -> str:
     from furo.navigation import get_navigation_tree
 
     return get_navigation_tree(html)
+
+
+def _render_before_forking(app: Sphinx, doctree, docname: str) -> None:
+    """Render every folder's tree in the main process as writing starts. With -j N, Sphinx
+    writes pages in worker processes forked chunk by chunk: a tree rendered in a worker is
+    lost with it, and was rendered again by every chunk (the largest cost at 1,000 articles)."""
+    if _trees or not _installed():
+        return
+    for folder in sorted({posixpath.dirname(app.builder.get_target_uri(d)) for d in app.env.found_docs}):
+        _folder_tree(app, folder)
+
+
+def _installed() -> bool:
+    furo = sys.modules.get("furo")
+    return furo is not None and hasattr(getattr(furo, "_compute_navigation_tree", None), "kb_original")
 
 
 def _reset(app: Sphinx, *args: Any) -> None:
@@ -209,3 +225,4 @@ def setup(app: Sphinx) -> None:
     app.connect("builder-inited", _install)
     app.connect("builder-inited", _reset)
     app.connect("env-updated", _reset)
+    app.connect("doctree-resolved", _render_before_forking)
