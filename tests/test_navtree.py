@@ -2,39 +2,54 @@
 
 from __future__ import annotations
 
-import difflib
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from sphinx.application import Sphinx
 
 from conftest import FIXTURE_SITE, ROOT
 
 
+# Run in a child process: the build's extensions start helper processes (sphinx-sitemap's
+# multiprocessing manager) that would outlive an in-process build and keep the worker alive.
+COMPARE = """
+import difflib, json, sys
+import furo
+from sphinx.application import Sphinx
+
+compared, mismatches = 0, {}
+
+def compare(app, pagename, templatename, context, doctree):
+    global compared
+    ours = context.get("furo_navigation_tree")
+    if ours is None:
+        return
+    original = furo._compute_navigation_tree.kb_original(context)
+    compared += 1
+    if ours != original:
+        mismatches[pagename] = "\\n".join(difflib.unified_diff(
+            original.splitlines(), ours.splitlines(), "furo", "sphinx_kb", lineterm="", n=1))
+
+srcdir, outdir = sys.argv[1:]
+app = Sphinx(srcdir, srcdir, outdir, outdir + "/.doctrees", "html", status=None, warning=None,
+             freshenv=True, parallel=1)
+app.connect("html-page-context", compare, priority=900)  # after furo has filled the context
+app.build(force_all=True)
+assert hasattr(furo._compute_navigation_tree, "kb_original"), "furo's tree function was not replaced"
+print(json.dumps({"compared": compared, "mismatches": mismatches}))
+"""
+
+
 def build_and_compare(srcdir: Path, outdir: Path) -> tuple[int, dict[str, str]]:
-    """Build in-process; on every page, compare what furo received from us with furo's own
+    """Build; on every page, compare what furo received from us with furo's own
     ``_compute_navigation_tree`` (the original, kept by sphinx_kb.navtree)."""
-    import furo
-
-    compared, mismatches = 0, {}
-
-    def compare(app, pagename, templatename, context, doctree):
-        nonlocal compared
-        ours = context.get("furo_navigation_tree")
-        if ours is None:
-            return
-        original = furo._compute_navigation_tree.kb_original(context)
-        compared += 1
-        if ours != original:
-            mismatches[pagename] = "\n".join(difflib.unified_diff(
-                original.splitlines(), ours.splitlines(), "furo", "sphinx_kb", lineterm="", n=1))
-
-    app = Sphinx(str(srcdir), str(srcdir), str(outdir), str(outdir / ".doctrees"), "html",
-                 status=None, warning=None, freshenv=True, parallel=1)
-    app.connect("html-page-context", compare, priority=900)  # after furo has filled the context
-    app.build(force_all=True)
-    assert hasattr(furo._compute_navigation_tree, "kb_original"), "furo's tree function was not replaced"
-    return compared, mismatches
+    proc = subprocess.run([sys.executable, "-c", COMPARE, str(srcdir), str(outdir)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result["compared"], result["mismatches"]
 
 
 @pytest.mark.parametrize("site", ["fixture", "real"])
