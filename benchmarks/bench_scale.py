@@ -63,7 +63,8 @@ def _pss_kib(pid: int) -> int:
 
 
 def measure(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak memory (MiB, PSS summed over the process tree) of a command."""
+    """Wall seconds and peak memory (MiB, PSS summed over the process tree, sampled every
+    0.25 s) of a command."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -73,7 +74,7 @@ def measure(cmd: list[str], cwd: Path) -> tuple[float, float]:
         nonlocal peak
         while not done.is_set():
             peak = max(peak, sum(_pss_kib(pid) for pid in _tree(proc.pid)))
-            done.wait(0.05)
+            done.wait(0.25)  # reading PSS walks page tables: sample sparingly, not to slow the build
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

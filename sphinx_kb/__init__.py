@@ -11,7 +11,8 @@ One private module per concern, as sphinxext-opengraph does:
 * ``navigation`` – date, tags and 相关文章 on articles; listings on the home and category pages;
 * ``navtree``    – furo's sidebar tree rendered once per folder, not once per page;
 * ``feed``       – the 最近更新 pages, the tags page and the Atom feed;
-* ``checks``     – the gate: unclosed blocks, stray pages, unsafe HTML, clear reference errors.
+* ``checks``     – the gate: unclosed blocks, stray pages, unsafe HTML, clear reference errors;
+* ``forking``    – cheaper worker processes for ``-j N`` builds.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import assets, checks, codeblocks, feed, mathrender, metadata, navigation, navtree, plots, search
+from . import assets, checks, codeblocks, feed, forking, mathrender, metadata, navigation, navtree, plots, search
 
 __version__ = "0.1.0"
 
@@ -50,5 +51,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     navtree.setup(app)
     feed.setup(app)
     checks.setup(app)
+    forking.setup(app)
     app.connect("config-inited", _add_templates)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
