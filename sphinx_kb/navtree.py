@@ -155,9 +155,10 @@ def navigation_tree(app: Sphinx, context: dict[str, Any]) -> str:
     """What furo puts in ``furo_navigation_tree`` for the page being written."""
     if "toctree" not in context:
         return ""
-    if not getattr(context["toctree"], "__module__", "").startswith("sphinx."):
-        # Another extension supplies this page's tree (sphinx-notfound-page makes the 404
-        # page's links absolute): not ours to predict.
+    supplier = getattr(context["toctree"], "__module__", "")
+    if supplier == "notfound.extension":
+        return _absolute(_folder_tree(app, "").html, app.config.notfound_urls_prefix or "/")
+    if not supplier.startswith("sphinx."):  # another extension's tree: not ours to predict
         return _original(context)
     target = app.builder.get_target_uri(context["pagename"])
     folder = posixpath.dirname(target)
@@ -165,6 +166,13 @@ def navigation_tree(app: Sphinx, context: dict[str, Any]) -> str:
     unmarked = posixpath.join(folder, _UNMARKED) if folder else _UNMARKED
     href = relative_uri(app.builder.get_target_uri(unmarked), target)
     return _mark(tree, href)
+
+
+def _absolute(html: str, prefix: str) -> str:
+    """The site root's tree with absolute links, as sphinx-notfound-page gives the 404 page
+    (it can be served at any depth); no page of the tree is the current one."""
+    base = prefix.rstrip("/") + "/"
+    return re.sub(r'href="(?![#/]|[a-z]+:)', f'href="{base}', html)
 
 
 def _original(context: dict[str, Any]) -> str:
