@@ -21,7 +21,6 @@ import http.server
 import io
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys

@@ -133,6 +133,8 @@ class _State:
     def submit(self, items: set[tuple[str, bool]]) -> None:
         """Queue formulas for the background renderer (main process only): Node renders them
         on another core while Sphinx goes on reading, indexing and writing."""
+        if self.thread is not None and not self.thread.is_alive():
+            return  # the renderer stopped on an error: pages render what they need themselves
         with self.ready:
             missing = sorted(item for item in items if _key(*item) not in self.cache
                              and _key(*item) not in self.pending and _key(*item) not in self.errors)

@@ -10,7 +10,6 @@ import gzip
 import subprocess
 import sys
 import urllib.request
-from pathlib import Path
 
 from conftest import ROOT
 
