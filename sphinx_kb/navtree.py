@@ -78,19 +78,14 @@ def _index(html: str) -> _FolderTree:
     return tree
 
 
-def _with_class(tag: _Tag, html: str, add: str, *, first: bool = False, after_first: bool = False) -> str:
-    """The tag's text with ``add`` put into its class list where Sphinx or furo would put it."""
-    text = html[tag.start:tag.end]
+def _with_class(text: str, add: str, position: int | None = None) -> str:
+    """The tag ``text`` with ``add`` put into its class list at ``position`` (default: last),
+    where Sphinx or furo would put it."""
     found = _CLASS.search(text)
     if not found:
-        return text[:-1] + f' class="{add}">' if not text.endswith("/>") else text[:-2] + f' class="{add}"/>'
+        return text[:-1] + f' class="{add}">'
     classes = found.group(1).split()
-    if first:
-        classes.insert(0, add)
-    elif after_first:
-        classes.insert(1, add)
-    else:
-        classes.append(add)
+    classes.insert(len(classes) if position is None else position, add)
     return text[:found.start(1)] + " ".join(classes) + text[found.end(1):]
 
 
@@ -106,23 +101,24 @@ def _mark(tree: _FolderTree, href: str) -> str:
             tag = tree.tags[index]
             if index in edits:
                 continue  # shared by two branches: already marked
+            text = tree.html[tag.start:tag.end]
             if tag.name == "a":
-                text = _with_class(tag, tree.html, "current", first=True)
+                text = _with_class(text, "current", 0)
                 text = text.replace(f'href="{href}"', 'href="#"', 1)
             elif tag.name == "li":
                 # Sphinx appends "current" after "toctree-lN"; furo's "has-children" comes later.
-                text = _with_class(tag, tree.html, "current", after_first=True)
+                text = _with_class(text, "current", 1)
                 current_lis.append(index)
                 if index in tree.checkbox_of:
                     box = tree.tags[tree.checkbox_of[index]]
                     box_text = tree.html[box.start:box.end]
                     edits[tree.checkbox_of[index]] = box_text.replace(' class=', ' checked="" class=', 1)
             else:
-                text = _with_class(tag, tree.html, "current")
+                text = _with_class(text, "current")
             edits[index] = text
     # furo marks the last <li> (in document order) on a current branch as the current page.
     last = max(current_lis)
-    edits[last] = _append_class(edits[last], "current-page")
+    edits[last] = _with_class(edits[last], "current-page")
     out, pos = [], 0
     for index in sorted(edits):
         tag = tree.tags[index]
@@ -131,11 +127,6 @@ def _mark(tree: _FolderTree, href: str) -> str:
         pos = tag.end
     out.append(tree.html[pos:])
     return "".join(out)
-
-
-def _append_class(text: str, add: str) -> str:
-    found = _CLASS.search(text)
-    return text[:found.end(1)] + " " + add + text[found.end(1):]
 
 
 _trees: dict[str, _FolderTree] = {}
