@@ -6,16 +6,29 @@ Our search language adds a query splitter that segments Chinese runs against the
 vocabulary of the index itself (longest words first), so the browser's words are always
 words the indexer produced. Results are ranked by how much of the query a page covers
 (``static/search_ranking.js``), not by its single best word.
+
+Each result shows a few lines of the page around the words found. Sphinx cuts them from the
+page itself, fetched in full: on a math-heavy article that is 300 KB of HTML for 240
+characters, and the results page took 3 s to fill on a phone. We write the text of each page,
+sections and anchors kept, to ``_search/<page>.html`` (a few KB), and the results page
+fetches that instead (``static/site/kb-search-summaries.js``).
 """
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
+from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.search.zh import SearchChinese
 
+from .metadata import plain_math
+
 _STATIC = Path(__file__).parent / "static"
+SUMMARY_DIR = "_search"
+SUMMARY_LOADER = "kb-search-summaries.js"
 
 
 def _use_our_ranking(app: Sphinx, config) -> None:
@@ -70,6 +83,88 @@ class ChineseSearch(SearchChinese):
         return stemmed
 
 
+# --- result summaries ------------------------------------------------------------------------
+
+_NOT_TEXT = (nodes.comment, nodes.system_message, nodes.raw, nodes.substitution_definition,
+             nodes.image, addnodes.toctree, nodes.Invisible)
+_BLOCK = (nodes.paragraph, nodes.title, nodes.list_item, nodes.term, nodes.literal_block,
+          nodes.math_block, nodes.entry, nodes.caption, nodes.rubric)
+# what our navigation adds around an article: its date and tags, links to other articles
+_NOT_SUMMARY_CLASSES = {"kb-article-meta", "kb-related"}
+
+
+class _SummaryWriter:
+    """The text a reader sees on a page, in the page's sections and under its anchors, so
+    that Sphinx's ``Search.htmlToText`` finds the same block by ``[role=main] #anchor``.
+    Math reads as text where it is simple (``plain_math``), else as [公式]."""
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.seen: set[str] = set()
+
+    def ids(self, ids: list[str]) -> list[str]:
+        fresh = [i for i in ids if i not in self.seen]
+        self.seen.update(fresh)
+        return fresh
+
+    def anchors(self, ids: list[str]) -> str:
+        return "".join(f'<span id="{html.escape(i)}"></span>' for i in ids)
+
+    def walk(self, node: nodes.Node) -> None:
+        out = self.out
+        if isinstance(node, nodes.Text):
+            out.append(html.escape(str(node), quote=False))
+            return
+        if isinstance(node, nodes.math):
+            out.append(html.escape(plain_math(node.astext()) or "[公式]", quote=False))
+            return
+        if isinstance(node, nodes.math_block):
+            out.append(self.anchors(self.ids(node["ids"])) + " [公式]\n")
+            return
+        if node.tagname == "mermaid":
+            out.append(" [图]\n")
+            return
+        if isinstance(node, _NOT_TEXT) or not _NOT_SUMMARY_CLASSES.isdisjoint(node.get("classes", ())):
+            if isinstance(node, nodes.target):
+                out.append(self.anchors(self.ids(node["ids"])))  # an empty anchor, as on the page
+            return
+        ids = self.ids(node["ids"]) if isinstance(node, nodes.Element) else []
+        if isinstance(node, nodes.section) and ids:
+            out.append(f'<section id="{html.escape(ids[0])}">{self.anchors(ids[1:])}')
+        elif ids:
+            out.append(f'<span id="{html.escape(ids[0])}">{self.anchors(ids[1:])}')
+        for child in node.children:
+            self.walk(child)
+        if ids:
+            out.append("</section>\n" if isinstance(node, nodes.section) else "</span>")
+        if isinstance(node, _BLOCK):
+            out.append("\n")
+        elif isinstance(node, nodes.inline) and any(c.startswith("kb-") for c in node["classes"]):
+            out.append(" ")  # a listing's date and category, set apart by CSS on the page
+
+
+def summary_page(doctree: nodes.document) -> str:
+    writer = _SummaryWriter()
+    for child in doctree.children:
+        writer.walk(child)
+    return ('<!DOCTYPE html>\n<meta charset="utf-8">\n<meta name="robots" content="noindex">\n'
+            f'<div role="main">{"".join(writer.out)}</div>\n')
+
+
+def _write_summary(app: Sphinx, pagename: str, templatename, context, doctree) -> None:
+    """Written as each page is (in the writer processes of a -j build); the results page
+    loads the fetch redirect. Only the ``html`` builder: ``dirhtml`` fetches other URLs."""
+    if app.builder.name != "html":
+        return
+    if doctree is not None:
+        target = Path(app.outdir, SUMMARY_DIR, pagename + ".html")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(summary_page(doctree), encoding="utf-8")
+    elif pagename == "search" and app.config.html_show_search_summary:
+        app.add_js_file(SUMMARY_LOADER, loading_method="defer")
+
+
 def setup(app: Sphinx) -> None:
     app.add_search_language(ChineseSearch)
     app.connect("config-inited", _use_our_ranking)
+    app.connect("html-page-context", _write_summary)

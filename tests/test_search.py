@@ -56,3 +56,50 @@ def test_real_site_recall_at_3(offline_page, real_server, record_property):
     report_line(f"search recall@3 on the real site: {recall:.1%} over {len(queries)} queries"
                 + (f"; missed: {'; '.join(misses)}" if misses else ""))
     assert recall >= RECALL_TARGET, "\n".join(misses)
+
+
+# --- result summaries from the pages' text copies --------------------------------------------
+
+def test_result_summaries_come_from_text_copies(offline_page, real_server, real_site):
+    """Each result's lines around the query are cut from ``_search/<page>.html``, not from the
+    whole page, and they still show where the query occurs."""
+    requested = []
+    offline_page.on("request", lambda request: requested.append(request.url))
+    query = "梯度检查点"
+    offline_page.goto(f"{real_server}/search.html?q={quote(query)}")
+    offline_page.wait_for_function(
+        "() => { const items = document.querySelectorAll('#search-results ul.search > li');"
+        " return items.length > 0 && [...items].every(li => li.querySelector('p.context')); }", timeout=20_000)
+    results = offline_page.eval_on_selector_all(
+        "#search-results ul.search > li",
+        "items => items.map(li => [li.querySelector('a').getAttribute('href'), li.querySelector('p.context').textContent])")
+    assert len(results) >= 3
+    for href, context in results:
+        assert context.strip(), f"{href}: empty summary"
+        assert "<" not in context and "\\" not in context, f"{href}: markup or TeX in the summary: {context}"
+    assert "检查点" in results[0][1], results[0]
+    pages = {href.split("#")[0] for href, _ in results}
+    summaries = [url for url in requested if "/_search/" in url]
+    assert len(summaries) == len(results), summaries
+    fetched_pages = [url for url in requested if url.split("/", 3)[3] in pages]
+    assert fetched_pages == [], f"whole pages fetched for summaries: {fetched_pages}"
+    assert offline_page.console_errors == []
+
+
+def test_text_copies_keep_the_anchors_and_drop_the_weight(real_site):
+    """Sphinx looks up a section result's block by its anchor: every section id of a page is in
+    its text copy, which holds the page's text and no markup weight."""
+    import re
+
+    checked = 0
+    for copy in sorted((real_site.outdir / "_search").rglob("*.html")):
+        page = real_site.outdir / copy.relative_to(real_site.outdir / "_search")
+        html, text = page.read_text(encoding="utf-8"), copy.read_text(encoding="utf-8")
+        main = html[html.index('role="main"'):]
+        section_ids = re.findall(r'<section id="([^"]+)"', main)
+        copy_ids = set(re.findall(r' id="([^"]+)"', text))
+        assert set(section_ids) <= copy_ids, f"{copy}: anchors missing {set(section_ids) - copy_ids}"
+        assert "<svg" not in text and "<pre" not in text and 'robots" content="noindex"' in text
+        assert len(text) < len(html) / 2, f"{copy} is not much lighter than its page"
+        checked += 1
+    assert checked >= 31
