@@ -32,14 +32,21 @@ RENDERER = "kb_svg"
 CSS_FILE = "kb-math.css"
 _SCRIPT = Path(__file__).parent / "static" / "render_math.cjs"
 _CACHE_FILE = "kb-math-cache.json"
-# MathJax's "local" font cache puts the glyph paths a formula uses in the formula's own <defs>,
-# with ids like MJX-7-TEX-I-1D465. A page of 100 formulas repeats the same glyphs over and over.
-_DEFS = re.compile(r"<defs>(.*?)</defs>", re.S)
-_GLYPH = re.compile(r'<path id="MJX-\d+-(TEX-[^"]+)" d="([^"]*)"></path>')
-_LOCAL_ID = re.compile(r"MJX-\d+-")
-_GLYPH_REF = re.compile(r'href="#MJX-\d+-(TEX-[^"]+)"')
+_CACHE_FORMAT = 2  # formulas point at shared glyphs (MathJax's "global" font cache)
+# A formula points at glyphs by id (<use xlink:href="#MJX-TEX-I-1D465">). Every glyph a page
+# uses is defined once on the page, under our own prefix, before its first formula.
+_GLYPH_REF = re.compile(r'href="#MJX-(TEX-[^"]+)"')
+_GLYPH_USE = re.compile(r'href="#kb-(TEX-[^"]+)"')
 # MathJax's bookkeeping attributes; only the node kinds its stylesheet selects on are kept.
 _BOOKKEEPING = re.compile(r' data-c="[^"]*"| data-mml-node="(?!mtable"|merror"|maction")[^"]*"')
+
+
+def _clean(html: str) -> str:
+    return _GLYPH_REF.sub(r'href="#kb-\1"', _BOOKKEEPING.sub("", html))
+
+
+def glyph_defs(names, glyphs: dict[str, str], prefix: str = "kb-") -> str:
+    return "".join(f'<path id="{prefix}{name}" d="{glyphs[name]}"></path>' for name in names)
 
 
 class MathJaxProcess:
@@ -58,11 +65,13 @@ class MathJaxProcess:
                                                                        "PATH": str(Path(node).parent)})
         self.css = json.loads(self.proc.stdout.readline())["css"]
 
-    def render(self, items: list[tuple[str, bool]]) -> list[tuple[str | None, str | None]]:
+    def render(self, items: list[tuple[str, bool]]) -> tuple[list[tuple[str | None, str | None]], dict[str, str]]:
+        """(html, error) for each formula, and the paths of glyphs not sent before."""
         self.proc.stdin.write(json.dumps({"items": items}) + "\n")
         self.proc.stdin.flush()
         reply = json.loads(self.proc.stdout.readline())
-        return list(zip(reply["html"], reply["errors"]))
+        glyphs = {name.removeprefix("MJX-"): d for name, d in reply["glyphs"].items()}
+        return list(zip(reply["html"], reply["errors"])), glyphs
 
     def close(self) -> None:
         self.proc.stdin.close()
@@ -93,12 +102,16 @@ class _State:
         self.app = app
         self.path = Path(app.doctreedir) / _CACHE_FILE
         try:
-            self.cache: dict[str, str] = json.loads(self.path.read_text(encoding="utf-8"))
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            self.cache = {}
+            saved = {}
+        if saved.get("format") != _CACHE_FORMAT:
+            saved = {}
+        self.cache: dict[str, str] = saved.get("formulas", {})  # key -> cleaned html
+        self.glyphs: dict[str, str] = saved.get("glyphs", {})  # glyph name -> path
         self.added = False
         self.process: MathJaxProcess | None = None
-        self.css: str | None = self.cache.get("__css__")
+        self.css: str | None = saved.get("css")
         self.errors: dict[str, str] = {}
         self.pending: set[str] = set()
         self.ready = threading.Condition()  # guards cache, errors and pending
@@ -112,15 +125,17 @@ class _State:
             from .assets import node_modules_dir
 
             self.process = MathJaxProcess(node_modules_dir(self.app))
-            self.css = self.cache["__css__"] = self.process.css
+            self.css = self.process.css
             self.added = True
         return self.process
 
     def _render(self, items: list[tuple[str, bool]]) -> None:
         with self.talking:
-            results = self.mathjax().render(items)
+            results, glyphs = self.mathjax().render(items)
+        cleaned = [_clean(html) if html is not None else None for html, _error in results]
         with self.ready:
-            for (tex, display), (html, error) in zip(items, results):
+            self.glyphs.update(glyphs)
+            for (tex, display), html, (_html, error) in zip(items, cleaned, results):
                 key = _key(tex, display)
                 if error is None:
                     self.cache[key] = html
@@ -175,7 +190,8 @@ class _State:
         if self.process is not None:
             self.process.close()
         if self.added:
-            self.path.write_text(json.dumps(self.cache, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+            saved = {"format": _CACHE_FORMAT, "css": self.css, "glyphs": self.glyphs, "formulas": self.cache}
+            self.path.write_text(json.dumps(saved, ensure_ascii=False, sort_keys=True), encoding="utf-8")
 
 
 def _state(app: Sphinx) -> _State:
@@ -231,32 +247,33 @@ def _render_page(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             logger.error(f"TeX error in this formula: {error}. Check the braces and commands of "
                          f"${tex.strip()[:60]}$", location=node, type="kb", subtype="math")
     # Section titles also reach the page's table of contents, which Sphinx renders from its
-    # own copy of them: those formulas keep their glyphs, under ids unique to the page.
+    # own copy of them: those formulas carry their own glyphs, under ids unique to the page.
     toc_math = _math_nodes(app.env.tocs[docname]) if docname in app.env.tocs else []
     for index, (node, (html, _error)) in enumerate(zip(toc_math, state.get([_tex(n) for n in toc_math]))):
-        node["kb_html"] = _LOCAL_ID.sub(f"MJX-toc{index}-", html) if html else None
+        node["kb_html"] = _self_contained(html, state.glyphs, f"MJX-toc{index}-") if html else None
 
-    glyphs: dict[str, str] = {}
+    used: dict[str, None] = {}  # glyph names in order of first use
     for node, (tex, display) in zip(math_nodes, wanted):
         html = state.cache.get(_key(tex, display))
-        node["kb_html"] = _share_glyphs(html, glyphs) if html else None
+        node["kb_html"] = html
+        if html:
+            used.update(dict.fromkeys(_GLYPH_USE.findall(html)))
     # Every glyph the page uses is defined once, in a hidden SVG before the first formula,
-    # as MathJax's own "global" font cache does; this cuts a math-heavy page's weight by
-    # about two thirds. The ids are the glyph names, so they are the same on every page.
+    # as MathJax's own "global" font cache does in a browser; this cuts a math-heavy page's
+    # weight by about two thirds. The ids are the glyph names, the same on every page.
     first = next((n for n in math_nodes if n["kb_html"]), None)
     if first is not None:
-        paths = "".join(f'<path id="kb-{name}" d="{d}"></path>' for name, d in glyphs.items())
         first["kb_html"] = ('<svg xmlns="http://www.w3.org/2000/svg" style="display: none;" aria-hidden="true" '
-                            f'focusable="false"><defs>{paths}</defs></svg>') + first["kb_html"]
+                            f'focusable="false"><defs>{glyph_defs(used, state.glyphs)}</defs></svg>') + first["kb_html"]
 
 
-def _share_glyphs(html: str, glyphs: dict[str, str]) -> str:
-    """The formula without its own glyph definitions, pointing at the page's shared ones."""
-    for defs in _DEFS.findall(html):
-        for name, d in _GLYPH.findall(defs):
-            glyphs.setdefault(name, d)
-    html = _BOOKKEEPING.sub("", _DEFS.sub("", html))
-    return _GLYPH_REF.sub(lambda m: f'href="#kb-{m.group(1)}"', html)
+def _self_contained(html: str, glyphs: dict[str, str], prefix: str) -> str:
+    """The formula with its glyphs defined inside its own SVG, under ``prefix``."""
+    names = dict.fromkeys(_GLYPH_USE.findall(html))
+    html = html.replace('href="#kb-', f'href="#{prefix}')
+    start = html.index("<svg")
+    end = html.index(">", start) + 1
+    return f"{html[:end]}<defs>{glyph_defs(names, glyphs, prefix)}</defs>{html[end:]}"
 
 
 def _visit_math(self, node: nodes.math) -> None:

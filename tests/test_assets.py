@@ -76,6 +76,10 @@ def test_math_is_prerendered_and_mermaid_only_where_used(which, request):
         assert not re.search(r"<script[^>]*mathjax|MathJax\s*=", html, re.I), f"{name} loads MathJax"
         assert '<span class="math' not in html, f"{name} has unrendered inline TeX"
         assert "kb-math-error" not in html, f"{name} shows a formula as TeX source (e.g. a section title in the TOC)"
+        # formulas point at glyphs defined once on the page: every reference resolves
+        ids = set(re.findall(r' id="([^"]+)"', html))
+        unresolved = {ref for ref in re.findall(r'<use [^>]*href="#([^"]+)"', html) if ref not in ids}
+        assert not unresolved, f"{name}: formulas use undefined glyphs {sorted(unresolved)[:5]}"
         for block in re.findall(r'<div class="math notranslate nohighlight"[^>]*>(.*?)</div>', html, re.S):
             assert "<mjx-container" in block, f"{name} has an unrendered formula block"
         assert ("kb-math.css" in html) == has_math, f"{name}: math stylesheet loaded={not has_math}"

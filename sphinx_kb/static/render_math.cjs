@@ -1,9 +1,13 @@
 // Renders TeX to SVG with MathJax at build time, so pages need no MathJax script.
 //
 // Protocol: one JSON request per line on stdin, {"items": [[tex, display], ...]};
-// one JSON reply per line on stdout, {"html": [...], "errors": [...]}.
+// one JSON reply per line on stdout, {"html": [...], "errors": [...], "glyphs": {id: path}}.
 // The first line written is {"css": "..."}: the stylesheet the rendered math needs.
 // Each formula also carries MathML for screen readers (assistive MathML).
+//
+// Glyphs: with MathJax's "global" font cache a formula only points at glyph ids
+// (<use href="#MJX-TEX-I-1D465">); a reply carries the paths of the glyphs first used in its
+// batch, and the Python side defines on each page the glyphs that page uses.
 "use strict";
 const path = require("path");
 const readline = require("readline");
@@ -20,8 +24,8 @@ const { AllPackages } = require(path.join(base, "input", "tex", "AllPackages.js"
 const adaptor = liteAdaptor();
 AssistiveMmlHandler(RegisterHTMLHandler(adaptor));
 const tex = new TeX({ packages: AllPackages.filter((p) => p !== "bussproofs"), formatError: (jax, err) => { throw err; } });
-// fontCache "local": each formula carries the glyph paths it uses, so it renders anywhere (EPUB too)
-const svg = new SVG({ fontCache: "local" });
+const svg = new SVG({ fontCache: "global" });
+const sentGlyphs = new Set();
 const doc = mathjax.document("", { InputJax: tex, OutputJax: svg });
 
 process.stdout.write(JSON.stringify({ css: adaptor.textContent(svg.styleSheet(doc)) }) + "\n");
@@ -41,5 +45,12 @@ lines.on("line", (line) => {
       errors.push(String(err.message || err));
     }
   }
-  process.stdout.write(JSON.stringify({ html, errors }) + "\n");
+  const glyphs = {};
+  for (const [id, d] of svg.fontCache.cache) {
+    if (!sentGlyphs.has(id)) {
+      sentGlyphs.add(id);
+      glyphs[id] = d;
+    }
+  }
+  process.stdout.write(JSON.stringify({ html, errors, glyphs }) + "\n");
 });
