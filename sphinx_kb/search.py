@@ -22,6 +22,7 @@ from pathlib import Path
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.search import IndexBuilder
 from sphinx.search.zh import SearchChinese
 
 from .metadata import plain_math
@@ -81,6 +82,27 @@ class ChineseSearch(SearchChinese):
         if len(word) >= 3 > len(stemmed) and word in self.latin_terms:
             return lower
         return stemmed
+
+
+class _IndexBuilder(IndexBuilder):
+    """Sphinx's indexer, with each distinct word of a page stemmed and filed once.
+
+    ``IndexBuilder.feed`` stems, filters and files every occurrence of every word, in the
+    main process, one page after another while the writer processes wait for it; a page
+    repeats most of its words. The index is the same (``tests/test_search.py`` compares
+    the two on every page of the site)."""
+
+    def _word_collector(self, doctree: nodes.document):
+        words = super()._word_collector(doctree)
+        words.title_words = list(dict.fromkeys(words.title_words))
+        words.words = list(dict.fromkeys(words.words))
+        return words
+
+
+def _index_each_word_once(app: Sphinx, doctree, docname: str) -> None:
+    indexer = getattr(app.builder, "indexer", None)
+    if type(indexer) is IndexBuilder:  # created as the writing starts; no hook comes earlier
+        indexer.__class__ = _IndexBuilder
 
 
 # --- result summaries ------------------------------------------------------------------------
@@ -168,3 +190,4 @@ def setup(app: Sphinx) -> None:
     app.add_search_language(ChineseSearch)
     app.connect("config-inited", _use_our_ranking)
     app.connect("html-page-context", _write_summary)
+    app.connect("doctree-resolved", _index_each_word_once)

@@ -103,3 +103,31 @@ def test_text_copies_keep_the_anchors_and_drop_the_weight(real_site):
         assert len(text) < len(html) / 2, f"{copy} is not much lighter than its page"
         checked += 1
     assert checked >= 31
+
+
+def test_indexing_each_word_once_gives_sphinx_s_own_index(real_site):
+    """Our indexer files each distinct word of a page once; on every page of the site the
+    index it builds is the one Sphinx's builds."""
+    import pickle
+
+    from sphinx.search import IndexBuilder
+    from sphinx_kb.search import ChineseSearch, _IndexBuilder
+
+    class Env:  # the parts of an environment an IndexBuilder reads: empty index tables
+        domains: dict = {}
+        version: dict = {}
+
+        def __getattr__(self, name):
+            setattr(self, name, {})
+            return getattr(self, name)
+
+    doctrees = sorted((real_site.outdir / ".doctrees").rglob("*.doctree"))
+    assert len(doctrees) >= 31
+    indexes = []
+    for cls in (IndexBuilder, _IndexBuilder):
+        indexer = cls(Env(), "en", {}, "")
+        indexer.lang = ChineseSearch({"dict": str(Path(__file__).parents[1] / "sphinx_kb/data/jieba_userdict.txt")})
+        for path in doctrees:
+            indexer.feed(path.stem, path.name, path.stem, pickle.loads(path.read_bytes()))
+        indexes.append((indexer._mapping, indexer._title_mapping, indexer._all_titles))
+    assert indexes[0][0] and indexes[0] == indexes[1]
