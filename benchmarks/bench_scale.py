@@ -2,12 +2,14 @@
 
 For each size (30, 300 and 1,000 articles by default) ``synthetic_kb.py`` writes the same
 corpus twice, as our MyST sources and as MkDocs Markdown. Clean builds then alternate,
-ours, MkDocs, ours, MkDocs..., and the script prints the median wall time and the median
-peak memory of each (PSS of the whole process tree, so forked Sphinx workers are not
-counted twice). At the largest size it also times a rebuild with no change and a rebuild
-after editing one article's body.
+ours, MkDocs, ours, MkDocs..., and the script prints the median wall time of each. Peak
+memory (PSS of the whole process tree, so forked Sphinx workers are not counted twice) is
+taken in one more build of each, sampled every 0.25 s: reading PSS walks the page tables of
+every process, which took about 3 s of CPU during one of our 1,000-article builds and
+would slow the timed builds, ours more than MkDocs' single process. At the largest size it
+also times a rebuild with no change and a rebuild after editing one article's body.
 
-Our build runs as ``make html`` does (``-W --keep-going -n -j auto``). MkDocs runs
+Our build runs as ``make html`` does (``-W --keep-going -n -j`` cores + 1). MkDocs runs
 ``mkdocs build --strict`` from ``benchmarks/.venv-mkdocs`` (``make bench`` creates it from
 ``benchmarks/requirements-mkdocs.txt``), with jieba installed so its search segments Chinese
 as ours does.
@@ -62,13 +64,15 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
-def measure(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak memory (MiB, PSS summed over the process tree, sampled every
-    0.25 s) of a command."""
+def measure(cmd: list[str], cwd: Path, memory: bool = False) -> tuple[float, float]:
+    """Wall seconds of a command; with ``memory``, also its peak memory (MiB, PSS summed over
+    the process tree, sampled every 0.25 s), else 0."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = 0
     done = threading.Event()
+    if not memory:
+        done.set()
 
     def sample() -> None:
         nonlocal peak
@@ -119,26 +123,33 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="30,300,1000")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("-j", "--jobs", default="auto")
+    parser.add_argument("-j", "--jobs", default=str((os.cpu_count() or 1) + 1), help="as make html: cores + 1")
     args = parser.parse_args()
     if not MKDOCS.exists():
         sys.exit(f"{MKDOCS} is missing: `make bench` creates it from benchmarks/requirements-mkdocs.txt")
     sizes = [int(size) for size in args.sizes.split(",")]
-    results: dict[int, dict[str, list[tuple[float, float]]]] = {}
+    results: dict[int, dict[str, list]] = {}
     rebuild: dict[str, list[float]] = {"no change": [], "one article edited": []}
     with tempfile.TemporaryDirectory(prefix="kb-scale-") as tmp:
         work = Path(tmp)
         for size in sizes:
             ours, mkdocs = prepare_ours(work, size), prepare_mkdocs(work, size)
             results[size] = {"ours": [], "mkdocs": []}
-            for run in range(args.runs):
+            for run in range(args.runs + 1):
+                memory = run == args.runs  # the last build of each only measures memory
                 shutil.rmtree(ours / "_build", ignore_errors=True)
                 shutil.rmtree(mkdocs / "site", ignore_errors=True)
-                results[size]["ours"].append(measure(ours_cmd(ours, args.jobs), ours))
-                results[size]["mkdocs"].append(measure(mkdocs_cmd(mkdocs), mkdocs))
-                (o_s, o_m), (m_s, m_m) = results[size]["ours"][-1], results[size]["mkdocs"][-1]
-                print(f"{size} articles, run {run + 1}: ours {o_s:.1f} s / {o_m:.0f} MiB, "
-                      f"MkDocs Material {m_s:.1f} s / {m_m:.0f} MiB", flush=True)
+                o_s, o_m = measure(ours_cmd(ours, args.jobs), ours, memory)
+                m_s, m_m = measure(mkdocs_cmd(mkdocs), mkdocs, memory)
+                if memory:
+                    results[size]["memory"] = [(o_m, m_m)]
+                    print(f"{size} articles, memory run: ours {o_m:.0f} MiB, MkDocs Material {m_m:.0f} MiB",
+                          flush=True)
+                else:
+                    results[size]["ours"].append(o_s)
+                    results[size]["mkdocs"].append(m_s)
+                    print(f"{size} articles, run {run + 1}: ours {o_s:.1f} s, MkDocs Material {m_s:.1f} s",
+                          flush=True)
             if size == max(sizes):
                 article = sorted((ours / "large-model").glob("a*.md"))[len(sizes)]
                 text = article.read_text(encoding="utf-8")
@@ -152,13 +163,12 @@ def main() -> int:
                           f"one article edited {rebuild['one article edited'][-1]:.1f} s", flush=True)
 
     print(f"\nclean builds, medians of {args.runs} runs; ours with -j {args.jobs} on {os.cpu_count()} cores; "
-          "peak memory is the PSS of the whole process tree")
+          "peak memory is the PSS of the whole process tree, from one more build of each")
     print(f"{'articles':>8} {'ours s':>8} {'MkDocs s':>9} {'ours/MkDocs':>12} {'ours MiB':>9} {'MkDocs MiB':>11}")
     for size, runs in results.items():
-        ours_s = statistics.median(s for s, _ in runs["ours"])
-        mk_s = statistics.median(s for s, _ in runs["mkdocs"])
-        ours_m = statistics.median(m for _, m in runs["ours"])
-        mk_m = statistics.median(m for _, m in runs["mkdocs"])
+        ours_s = statistics.median(runs["ours"])
+        mk_s = statistics.median(runs["mkdocs"])
+        (ours_m, mk_m), = runs["memory"]
         print(f"{size:>8} {ours_s:>8.1f} {mk_s:>9.1f} {ours_s / mk_s:>11.2f}x {ours_m:>9.0f} {mk_m:>11.0f}")
     nochange = statistics.median(rebuild["no change"])
     edited = statistics.median(rebuild["one article edited"])
