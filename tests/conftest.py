@@ -41,6 +41,12 @@ class BuiltSite:
         return (self.outdir / page).read_text(encoding="utf-8")
 
 
+def site_pages(outdir: Path) -> list[Path]:
+    """The site's HTML pages; ``_search/`` holds the pages' text copies that search results
+    are cut from (sphinx_kb.search), not pages."""
+    return sorted(p for p in outdir.rglob("*.html") if p.relative_to(outdir).parts[0] != "_search")
+
+
 def build_site(srcdir: Path, outdir: Path, *extra: str, clean: bool = True) -> BuiltSite:
     """Run sphinx-build as `make html` does (-W --keep-going -n) and keep its log."""
     if clean and outdir.exists():

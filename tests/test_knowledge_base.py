@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import feedparser
 import pytest
 
-from conftest import FIXTURE_SITE, build_site
+from conftest import FIXTURE_SITE, build_site, site_pages
 
 BASEURL = "https://dl-knowledge-base.readthedocs.io/zh-cn/latest/"
 
@@ -223,7 +223,7 @@ def test_atom_feed_is_valid_and_absolute(fixture_site):
 
 
 def test_every_page_links_the_feed(fixture_site):
-    for page in fixture_site.outdir.rglob("*.html"):
+    for page in site_pages(fixture_site.outdir):
         assert f'type="application/atom+xml"' in page.read_text(encoding="utf-8") and f'{BASEURL}atom.xml' in \
             page.read_text(encoding="utf-8"), page
 
