@@ -84,7 +84,7 @@ $(LIGHTHOUSE_STAMP): benchmarks/package.json benchmarks/package-lock.json
 BENCH_RUNS ?= 3
 bench: dev-deps $(MKDOCS_STAMP) $(LIGHTHOUSE_STAMP) chromium
 	$(BIN)/python benchmarks/bench_build.py --runs $(BENCH_RUNS)
-	$(BIN)/python benchmarks/bench_scale.py --runs $(BENCH_RUNS)
+	$(BIN)/python benchmarks/bench_scale.py --runs $(BENCH_RUNS) -j $(JOBS)
 	$(SPHINXBUILD) -b html $(SPHINXOPTS) . $(BUILDDIR)/html
 	$(BIN)/python benchmarks/bench_pages.py --runs $(BENCH_RUNS)
 
