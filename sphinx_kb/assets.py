@@ -1,4 +1,5 @@
-"""Mermaid served from the site itself, fetched only when a page's diagram comes into view.
+"""Mermaid served from the site itself, fetched only when a page's diagram comes into view;
+images after an article's opening loaded as the reader nears them.
 
 It comes from the npm package pinned in ``package.json`` / ``package-lock.json`` and
 installed into ``node_modules`` by ``make html`` (``npm ci``). We copy the files a page
@@ -11,6 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
@@ -95,6 +97,24 @@ def _mermaid_only_where_used(app: Sphinx) -> None:
     app.connect("html-page-context", install_where_used)
 
 
+def _lazy_images(app: Sphinx, doctree: nodes.document) -> None:
+    """``loading="lazy"`` on every image below the page's opening (inside a subsection),
+    unless its author set ``:loading:``. On a phone a plot far down the page (often 200 KB)
+    otherwise loads with the page and takes the bandwidth the text and styles need: on the
+    Transformer article it held back the first paint of the opening paragraph."""
+    if app.builder.name not in ("html", "dirhtml"):
+        return  # EPUB readers have the whole book locally; `loading` is not EPUB markup
+    for image in doctree.findall(nodes.image):
+        if "loading" in image:
+            continue
+        sections, parent = 0, image.parent
+        while parent is not None:
+            sections += isinstance(parent, nodes.section)
+            parent = parent.parent
+        if sections >= 2:
+            image["loading"] = "lazy"
+
+
 def _serve_site_files(app: Sphinx, config) -> None:
     if SITE_FILES not in config.html_static_path:
         config.html_static_path.append(SITE_FILES)
@@ -107,4 +127,5 @@ def setup(app: Sphinx) -> None:
     app.connect("config-inited", _serve_site_files)
     app.connect("builder-inited", _check_installed)
     app.connect("build-finished", _copy_vendor_files)
+    app.connect("doctree-read", _lazy_images)
     _mermaid_only_where_used(app)

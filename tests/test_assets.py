@@ -168,3 +168,40 @@ def test_mermaid_is_fetched_only_near_a_diagram_and_follows_the_theme(offline_pa
         " return e && getComputedStyle(e).fill !== light; }", arg=light, timeout=20_000)
     assert offline_page.console_errors == []
     assert offline_page.blocked == []
+
+
+def test_images_below_the_opening_load_only_when_near(offline_page, real_server, real_site):
+    """A plot far down an article is not fetched with the page on a phone, and is fetched
+    as the reader scrolls to it; images in an article's opening load at once."""
+    html = real_site.html("large-model/transformer.html")
+    images = re.findall(r"<img [^>]*>", html)
+    assert images and all('loading="lazy"' in tag for tag in images)
+
+    requested = []
+    offline_page.on("request", lambda r: requested.append(r.url) if "/_images/" in r.url else None)
+    offline_page.set_viewport_size({"width": 412, "height": 823})
+    offline_page.goto(f"{real_server}/large-model/transformer.html")
+    offline_page.wait_for_load_state("networkidle")
+    top = offline_page.evaluate("() => document.querySelector('article img').getBoundingClientRect().top")
+    assert top > 4 * 823, "precondition: the article's first image is far down the page"
+    assert requested == [], f"fetched with the page: {requested}"
+    offline_page.locator("article img").first.scroll_into_view_if_needed()
+    offline_page.wait_for_function("() => { const i = document.querySelector('article img');"
+                                   " return i.complete && i.naturalWidth > 0; }", timeout=20_000)
+    assert requested
+
+
+def test_only_images_below_the_opening_are_lazy():
+    from types import SimpleNamespace
+
+    from docutils import nodes
+    from sphinx_kb.assets import _lazy_images
+
+    opening, below, chosen = nodes.image(uri="a.png"), nodes.image(uri="b.png"), nodes.image(uri="c.png", loading="embed")
+    document = nodes.document(None, None)
+    document += nodes.section("", nodes.title(text="T"), nodes.paragraph("", "", opening),
+                              nodes.section("", nodes.title(text="S"), nodes.figure("", below), chosen))
+    for builder, lazy in (("epub", False), ("html", True)):
+        _lazy_images(SimpleNamespace(builder=SimpleNamespace(name=builder)), document)
+        assert ("loading" in below) == lazy
+    assert "loading" not in opening and chosen["loading"] == "embed"
