@@ -7,7 +7,7 @@ BIN        := $(VENV)/bin
 BUILDDIR   := _build
 # Sphinx writes pages with one process fewer than -j: its main process loads, resolves and
 # indexes every page itself. So -j is one more than the cores, to keep them all busy while
-# writing (benchmarks/bench_scale.py: 1,000 articles in 39 s instead of 42 s on 2 cores).
+# writing (1,000 synthetic articles on 2 cores, medians of 3: 39 s with -j 3, 42 s with -j 2).
 JOBS       ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 SPHINXOPTS ?= -W --keep-going -n -j $(JOBS)
 SPHINXBUILD = $(BIN)/sphinx-build
