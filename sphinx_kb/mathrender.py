@@ -45,7 +45,7 @@ def _clean(html: str) -> str:
     return _GLYPH_REF.sub(r'href="#kb-\1"', _BOOKKEEPING.sub("", html))
 
 
-def glyph_defs(names, glyphs: dict[str, str], prefix: str = "kb-") -> str:
+def _glyph_defs(names, glyphs: dict[str, str], prefix: str = "kb-") -> str:
     return "".join(f'<path id="{prefix}{name}" d="{glyphs[name]}"></path>' for name in names)
 
 
@@ -264,7 +264,7 @@ def _render_page(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     first = next((n for n in math_nodes if n["kb_html"]), None)
     if first is not None:
         first["kb_html"] = ('<svg xmlns="http://www.w3.org/2000/svg" style="display: none;" aria-hidden="true" '
-                            f'focusable="false"><defs>{glyph_defs(used, state.glyphs)}</defs></svg>') + first["kb_html"]
+                            f'focusable="false"><defs>{_glyph_defs(used, state.glyphs)}</defs></svg>') + first["kb_html"]
 
 
 def _self_contained(html: str, glyphs: dict[str, str], prefix: str) -> str:
@@ -273,7 +273,7 @@ def _self_contained(html: str, glyphs: dict[str, str], prefix: str) -> str:
     html = html.replace('href="#kb-', f'href="#{prefix}')
     start = html.index("<svg")
     end = html.index(">", start) + 1
-    return f"{html[:end]}<defs>{glyph_defs(names, glyphs, prefix)}</defs>{html[end:]}"
+    return f"{html[:end]}<defs>{_glyph_defs(names, glyphs, prefix)}</defs>{html[end:]}"
 
 
 def _visit_math(self, node: nodes.math) -> None:

@@ -24,6 +24,7 @@ const { AllPackages } = require(path.join(base, "input", "tex", "AllPackages.js"
 const adaptor = liteAdaptor();
 AssistiveMmlHandler(RegisterHTMLHandler(adaptor));
 const tex = new TeX({ packages: AllPackages.filter((p) => p !== "bussproofs"), formatError: (jax, err) => { throw err; } });
+// glyphs are read from fontCache.cache (MathJax 3, pinned in package-lock.json)
 const svg = new SVG({ fontCache: "global" });
 const sentGlyphs = new Set();
 const doc = mathjax.document("", { InputJax: tex, OutputJax: svg });
