@@ -128,7 +128,7 @@ def main() -> int:
     if not MKDOCS.exists():
         sys.exit(f"{MKDOCS} is missing: `make bench` creates it from benchmarks/requirements-mkdocs.txt")
     sizes = [int(size) for size in args.sizes.split(",")]
-    results: dict[int, dict[str, list]] = {}
+    results: dict[int, dict[str, list | tuple]] = {}
     rebuild: dict[str, list[float]] = {"no change": [], "one article edited": []}
     with tempfile.TemporaryDirectory(prefix="kb-scale-") as tmp:
         work = Path(tmp)
@@ -142,7 +142,7 @@ def main() -> int:
                 o_s, o_m = measure(ours_cmd(ours, args.jobs), ours, memory)
                 m_s, m_m = measure(mkdocs_cmd(mkdocs), mkdocs, memory)
                 if memory:
-                    results[size]["memory"] = [(o_m, m_m)]
+                    results[size]["memory"] = (o_m, m_m)
                     print(f"{size} articles, memory run: ours {o_m:.0f} MiB, MkDocs Material {m_m:.0f} MiB",
                           flush=True)
                 else:
@@ -168,7 +168,7 @@ def main() -> int:
     for size, runs in results.items():
         ours_s = statistics.median(runs["ours"])
         mk_s = statistics.median(runs["mkdocs"])
-        (ours_m, mk_m), = runs["memory"]
+        ours_m, mk_m = runs["memory"]
         print(f"{size:>8} {ours_s:>8.1f} {mk_s:>9.1f} {ours_s / mk_s:>11.2f}x {ours_m:>9.0f} {mk_m:>11.0f}")
     nochange = statistics.median(rebuild["no change"])
     edited = statistics.median(rebuild["one article edited"])

@@ -2,8 +2,10 @@
 
 One private module per concern, as sphinxext-opengraph does:
 
-* ``search``     – Chinese search: rjieba at build time, query segmentation in the browser;
+* ``search``     – Chinese search: rjieba at build time, query segmentation in the browser,
+                   result snippets from light text copies of the pages;
 * ``assets``     – Mermaid served from the site itself, only where a page has a diagram;
+                   images below an article's opening loaded lazily;
 * ``mathrender`` – math rendered to SVG at build time (MathJax in Node), no script in the page;
 * ``codeblocks`` – the ``{no-run}`` directive for examples the test suite cannot execute;
 * ``plots``      – matplotlib's ``{plot}`` directive working in Markdown pages;
