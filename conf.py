@@ -54,9 +54,10 @@ myst_enable_extensions = [
     "deflist",
     "dollarmath",
     "fieldlist",
-    "substitution",
     "tasklist",
 ]
+# No "substitution": it runs Jinja2 over article text at build time, and a page could reach
+# Python from a template ({{ lipsum.__globals__.os.popen(...) }}). No article needs it.
 myst_heading_anchors = 3
 myst_dmath_double_inline = True
 myst_update_mathjax = False  # math is rendered at build time: no MathJax in the browser to configure

@@ -13,7 +13,9 @@ One private module per concern, as sphinxext-opengraph does:
 * ``navigation`` – date, tags and 相关文章 on articles; listings on the home and category pages;
 * ``navtree``    – furo's sidebar tree rendered once per folder, not once per page;
 * ``feed``       – the 最近更新 pages, the tags page and the Atom feed;
-* ``checks``     – the gate: unclosed blocks, stray pages, unsafe HTML, clear reference errors;
+* ``checks``     – the gate: unclosed blocks, stray pages, unsafe content, clear reference errors;
+* ``sanitize``   – raw HTML parsed and allow-listed, URL and text checks (content is untrusted);
+* ``fileinsertion`` – include, literalinclude, csv-table and raw read only the content folders;
 * ``forking``    – cheaper worker processes for ``-j N`` builds.
 """
 
@@ -24,7 +26,8 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import assets, checks, codeblocks, feed, forking, mathrender, metadata, navigation, navtree, plots, search
+from . import (assets, checks, codeblocks, feed, fileinsertion, forking, mathrender, metadata, navigation, navtree,
+               plots, search)
 
 __version__ = "0.1.0"
 
@@ -53,6 +56,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     navtree.setup(app)
     feed.setup(app)
     checks.setup(app)
+    fileinsertion.setup(app)
     forking.setup(app)
     app.connect("config-inited", _add_templates)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from pathlib import Path
 
+import yaml
 from docutils import nodes
+from sphinx import addnodes
 from markdown_it.renderer import RendererHTML
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
@@ -24,6 +27,7 @@ from sphinx.util import logging
 from sphinx.util.matching import Matcher
 from sphinx.writers.html5 import HTML5Translator
 
+from . import sanitize
 from .metadata import CATEGORIES
 
 logger = logging.getLogger(__name__)
@@ -55,6 +59,10 @@ def _parser():
         # it), which halves the cost of this second look at every page
         _PARSER.disable("inline")
     return _PARSER
+
+
+# markdown-it shows such links as text (harmless); a contributor is told why the link is dead
+_JS_MARKDOWN_LINK = re.compile(r"\]\(\s*<?\s*(javascript|vbscript|data):", re.I)
 
 
 def _is_closing(line: str, markup: str) -> bool:
@@ -96,8 +104,70 @@ def markup_problems(text: str, offset: int = 0) -> list[tuple[int, str]]:
 
 
 def _check_source(app: Sphinx, docname: str, source: list[str]) -> None:
-    for line, message in markup_problems(source[0]):
+    text = _hygiene(docname, source[0])
+    text = _front_matter_gate(docname, text)
+    source[0] = text
+    for line, message in markup_problems(text):
         _error(docname, line, message)
+
+
+def _hygiene(docname: str, text: str) -> str:
+    """Bidirectional controls (Trojan Source) and control characters, anywhere in a page,
+    are reported with line and column and never reach the page."""
+    bad = [(i, c) for i, c in enumerate(text) if c in sanitize.BIDI_CONTROLS
+           or (unicodedata.category(c) == "Cc" and c not in "\n\t\r")]
+    for i, char in bad[:5]:
+        line = text.count("\n", 0, i) + 1
+        column = i - (text.rfind("\n", 0, i) + 1) + 1
+        found = sanitize.control_problem(char)
+        _error(docname, line, f"column {column}: {found[1]}")
+    if bad:
+        text = "".join(c for c in text if c not in sanitize.BIDI_CONTROLS
+                       and (unicodedata.category(c) != "Cc" or c in "\n\t\r"))
+    return text
+
+
+# Front matter keys that MyST itself acts on: per-page parser settings (which could turn on
+# Jinja substitutions), <meta> tags (a refresh redirects every reader), substitutions.
+_MYST_KEYS = ("myst", "mystnb", "substitutions", "html_meta")
+
+
+def _front_matter_gate(docname: str, text: str) -> str:
+    """Every page's front matter is checked, not only articles': MyST's own keys are refused
+    and blanked before MyST reads the page (articles' other keys are checked by metadata);
+    pages that are not articles take no front matter."""
+    from .metadata import FrontMatterError, is_article, split_front_matter
+
+    try:
+        front, first_line = split_front_matter(text)
+    except FrontMatterError:
+        return text  # reported with the article's other front matter problems
+    if front is None:
+        return text
+    try:
+        root = yaml.compose(front, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return text
+    if not isinstance(root, yaml.MappingNode):
+        return text
+    lines = text.split("\n")
+    article = is_article(docname)
+    for key_node, value_node in root.value:
+        key = str(key_node.value)
+        if article and key not in _MYST_KEYS:
+            continue
+        line = first_line + key_node.start_mark.line
+        if key in _MYST_KEYS:
+            message = (f"front matter '{key}:' is not allowed: pages cannot change how MyST builds them or add "
+                       "<meta> tags (a refresh would redirect every reader). Remove it")
+        else:
+            message = (f"front matter '{key}:' is not allowed on this page: only articles (pages in a category "
+                       "folder) take front matter. Remove it")
+        _error(docname, line, message)
+        end = first_line + value_node.end_mark.line + (1 if value_node.end_mark.column else 0)
+        for i in range(line - 1, min(end - 1, len(lines))):
+            lines[i] = ""
+    return "\n".join(lines)
 
 
 # --- pages outside the site ------------------------------------------------------------
@@ -121,41 +191,144 @@ def _check_files_outside_categories(app: Sphinx) -> None:
 
 
 # --- unsafe content ----------------------------------------------------------------------
+# Every page is untrusted data (see SECURITY.md). What could script, restyle, redirect or
+# read the build machine's files is refused with file, line and what to write instead, and
+# taken out of the doctree, so even a build that goes on after the error (make livehtml,
+# --keep-going) never publishes it.
 
-_UNSAFE_TAGS = re.compile(r"<\s*(script|iframe|style|object|embed|frame|frameset|form|meta|link|base)\b", re.I)
-_EVENT_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.I)
-_JS_MARKDOWN_LINK = re.compile(r"\]\(\s*<?\s*(javascript|vbscript):", re.I)
-_JS_URL = re.compile(r"^\s*(javascript|vbscript|data\s*:\s*text/html)", re.I)
-_JS_ATTR = re.compile(r"""(href|src|action|formaction|xlink:href)\s*=\s*["']?\s*(javascript|vbscript):""", re.I)
+_REMOVED = "[此处内容未通过安全检查，已移除：见构建日志]"
+# files an article may show as images, and files a {download} may not offer: anything the
+# browser would open as a document of the site's own origin, able to run script
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"}
+ACTIVE_TYPES = {".html", ".htm", ".xhtml", ".xht", ".shtml", ".svg", ".svgz", ".xml", ".xsl", ".xslt",
+                ".mht", ".mhtml", ".js", ".mjs", ".css", ".swf", ".pdf"}
 
 
-def unsafe_html(html: str) -> str | None:
-    """Why this raw HTML must not be published, or None."""
-    if m := _UNSAFE_TAGS.search(html):
-        return f"raw <{m.group(1).lower()}> is not allowed in articles"
-    if _EVENT_HANDLER.search(html):
-        return "inline event handlers (onclick=, onerror=, ...) are not allowed in articles"
-    if _JS_ATTR.search(html):
-        return "javascript: URLs are not allowed in articles"
+def _refuse(docname: str, node: nodes.Node, message: str, *, line: int | None = None) -> None:
+    _error(docname, line or _line_of(node), message)
+    _remove(node)
+
+
+def _remove(node: nodes.Node) -> None:
+    inline = isinstance(node, nodes.Inline) or isinstance(node.parent, nodes.TextElement)
+    node.parent.replace(node, nodes.Text(_REMOVED) if inline else nodes.paragraph("", _REMOVED))
+
+
+def _html_format(node: nodes.raw) -> bool:
+    return "html" in node.get("format", "").lower().split()
+
+
+def _check_raw(docname: str, doctree: nodes.document) -> None:
+    gate = sanitize.HtmlGate()
+    inline_stacks: dict[int, tuple[nodes.Element, list]] = {}
+    verdicts: list[tuple[nodes.raw, str | None, int]] = []
+    for node in list(doctree.findall(nodes.raw)):
+        line = _line_of(node)
+        if not _html_format(node):
+            verdicts.append((node, None, line))
+            gate.problems.append((line, f"raw {node.get('format') or ''} output is not allowed in articles: "
+                                        "write the content in Markdown"))
+            continue
+        parent = node.parent
+        stack = None
+        if isinstance(parent, nodes.TextElement):
+            stack = inline_stacks.setdefault(id(parent), (parent, []))[1]
+        verdicts.append((node, gate.clean(node.astext(), line, node, stack), line))
+    unclosed = set(map(id, gate.close()))
+    for parent, stack in inline_stacks.values():
+        unclosed |= set(map(id, gate.close(stack, "its paragraph")))
+    for line, message in gate.problems:
+        _error(docname, line, message)
+    for node, cleaned, line in verdicts:
+        if cleaned is None or id(node) in unclosed:
+            _remove(node)
+        else:
+            node.children = [nodes.Text(cleaned)]
+
+
+def _check_urls(app: Sphinx, docname: str, doctree: nodes.document) -> None:
+    for node in list(doctree.findall(nodes.meta)):
+        _refuse(docname, node, "<meta> tags are not allowed in pages (they can redirect every reader or change "
+                "how the site is indexed): remove the meta directive or html_meta")
+    for node in list(doctree.findall(lambda n: isinstance(n, (nodes.reference, nodes.target)))):
+        uri = node.get("refuri")
+        if uri and (problem := sanitize.url_problem(uri)):
+            _refuse(docname, node, problem)
+    for node in list(doctree.findall(nodes.image)):
+        if node.get("kb_generated"):  # a {plot} figure, made by the build
+            continue
+        uri = node.get("uri", "")
+        problem = sanitize.url_problem(uri, schemes=("http", "https"))
+        if problem is None and "://" not in uri:
+            problem = _local_file_problem(app, docname, uri, "image") or _type_problem(uri, image=True)
+        if problem:
+            _refuse(docname, node, problem)
+    for node in list(doctree.findall(addnodes.download_reference)):
+        target = node.get("reftarget", "")
+        problem = sanitize.url_problem(target, schemes=("http", "https"))
+        if problem is None and "://" not in target:
+            problem = _local_file_problem(app, docname, target, "download") or _type_problem(target, image=False)
+        if problem:
+            _refuse(docname, node, problem)
+    for node in doctree.findall(addnodes.toctree):
+        for title, ref in node.get("entries", []):
+            if ref and (problem := sanitize.url_problem(ref)):
+                _error(docname, _line_of(node), f"toctree entry '{ref}': {problem}")
+                node["entries"] = [(t, r) for t, r in node["entries"] if r != ref]
+
+
+def _type_problem(path: str, image: bool) -> str | None:
+    suffix = Path(path.split("?")[0].split("#")[0]).suffix.lower()
+    if image and suffix not in IMAGE_TYPES:
+        if suffix in (".svg", ".svgz"):
+            return ("SVG images are not allowed in articles: an SVG file can carry script that runs on the site. "
+                    "Export the figure as PNG, or draw it with {mermaid} or {plot}")
+        return f"'{suffix or path}' is not an image type the site publishes: use " + ", ".join(sorted(IMAGE_TYPES))
+    if not image and suffix in ACTIVE_TYPES:
+        return (f"a {suffix} file cannot be offered as a download: browsers open it as a page of the site, "
+                "where it could run script. Link to it on the repository, or pack it in a .zip")
     return None
+
+
+def content_file_problem(srcdir: Path, path: Path) -> str | None:
+    """Why a file may not be read into a page: it must be a file of a category folder,
+    reached without leaving it (symlinks followed), and not hidden (.git, dotfiles)."""
+    srcdir = srcdir.resolve()
+    try:
+        resolved = path.resolve(strict=False)
+        relative = resolved.relative_to(srcdir)
+    except (ValueError, OSError, RuntimeError):
+        return (f"'{path}' is outside the repository's content folders: pages may only include files "
+                "from the category folders (" + ", ".join(f"{c}/" for c in CATEGORIES) + ")")
+    if not relative.parts or relative.parts[0] not in CATEGORIES:
+        return (f"'{relative.as_posix()}' is not in a content folder: pages may only include files from "
+                + ", ".join(f"{c}/" for c in CATEGORIES))
+    if any(part.startswith(".") for part in relative.parts):
+        return f"'{relative.as_posix()}' is a hidden file or folder: pages may not include it"
+    return None
+
+
+def _local_file_problem(app: Sphinx, docname: str, target: str, what: str) -> str | None:
+    if not target:
+        return None
+    _rel, absolute = app.env.relfn2path(target.split("?")[0].split("#")[0], docname)
+    problem = content_file_problem(Path(app.srcdir), Path(absolute))
+    return f"this {what} cannot be published: {problem}" if problem else None
+
+
+def _check_text(docname: str, doctree: nodes.document) -> None:
+    """Bidirectional controls (also entity-encoded ones, which the source scan cannot see)."""
+    for node in doctree.findall(nodes.Text):
+        if found := sanitize.bidi_problem(str(node)):
+            _error(docname, _line_of(node.parent), found[1])
+            node.parent.replace(node, nodes.Text("".join(c for c in str(node) if c not in sanitize.BIDI_CONTROLS)))
 
 
 def _check_safety(app: Sphinx, doctree: nodes.document) -> None:
     docname = app.env.docname
-    for node in doctree.findall(nodes.raw):
-        if "html" not in node.get("format", "").split():
-            continue
-        if reason := unsafe_html(node.astext()):
-            _error(docname, node.line or _line_of(node), f"{reason}: articles are content, not code that runs "
-                   "in readers' browsers. Use Markdown, a directive ({mermaid}, {plot}) or a code block instead")
-            # and never publish it, even from a build that is not stopped: show it as text
-            node.replace_self(nodes.Text(node.astext()))
-    for node in doctree.findall(nodes.reference):
-        if _JS_URL.match(node.get("refuri", "")):
-            _error(docname, _line_of(node), "javascript: URLs are not allowed in articles: link to a page instead")
-    for node in doctree.findall(nodes.image):
-        if _JS_URL.match(node.get("uri", "")):
-            _error(docname, _line_of(node), "javascript: image sources are not allowed in articles")
+    _check_raw(docname, doctree)
+    _check_urls(app, docname, doctree)
+    _check_text(docname, doctree)
 
 
 def _line_of(node: nodes.Node) -> int:

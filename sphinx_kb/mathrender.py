@@ -32,7 +32,10 @@ RENDERER = "kb_svg"
 CSS_FILE = "kb-math.css"
 _SCRIPT = Path(__file__).parent / "static" / "render_math.cjs"
 _CACHE_FILE = "kb-math-cache.json"
-_CACHE_FORMAT = 2  # formulas point at shared glyphs (MathJax's "global" font cache)
+# The cache is valid for one renderer: a rendering depends only on its TeX, the script and
+# MathJax's version (no TeX state carries from one formula to the next, see render_math.cjs),
+# so an entry can never outlive a change to what produced it.
+_CACHE_FORMAT = 3
 # A formula points at glyphs by id (<use xlink:href="#MJX-TEX-I-1D465">). Every glyph a page
 # uses is defined once on the page, under our own prefix, before its first formula.
 _GLYPH_REF = re.compile(r'href="#MJX-(TEX-[^"]+)"')
@@ -105,7 +108,7 @@ class _State:
             saved = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             saved = {}
-        if saved.get("format") != _CACHE_FORMAT:
+        if saved.get("format") != _CACHE_FORMAT or saved.get("renderer") != _renderer_id(app):
             saved = {}
         self.cache: dict[str, str] = saved.get("formulas", {})  # key -> cleaned html
         self.glyphs: dict[str, str] = saved.get("glyphs", {})  # glyph name -> path
@@ -190,8 +193,23 @@ class _State:
         if self.process is not None:
             self.process.close()
         if self.added:
-            saved = {"format": _CACHE_FORMAT, "css": self.css, "glyphs": self.glyphs, "formulas": self.cache}
+            saved = {"format": _CACHE_FORMAT, "renderer": _renderer_id(self.app), "css": self.css,
+                     "glyphs": self.glyphs, "formulas": self.cache}
             self.path.write_text(json.dumps(saved, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+
+
+def _renderer_id(app: Sphinx) -> str:
+    """The script's and MathJax's identity, which every cached rendering depends on."""
+    import hashlib
+
+    from .assets import node_modules_dir
+
+    digest = hashlib.sha256(_SCRIPT.read_bytes())
+    try:
+        digest.update((node_modules_dir(app) / "mathjax-full" / "package.json").read_bytes())
+    except OSError:
+        pass
+    return digest.hexdigest()[:16]
 
 
 def _state(app: Sphinx) -> _State:
@@ -242,10 +260,12 @@ def _render_page(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     wanted = [_tex(n) for n in math_nodes]
     reported = set()
     for node, (tex, display), (html, error) in zip(math_nodes, wanted, state.get(wanted)):
-        if error is not None and (tex, display) not in reported:
-            reported.add((tex, display))
-            logger.error(f"TeX error in this formula: {error}. Check the braces and commands of "
-                         f"${tex.strip()[:60]}$", location=node, type="kb", subtype="math")
+        if error is not None:
+            if (tex, display) not in reported:
+                reported.add((tex, display))
+                logger.error(f"TeX error in this formula: {error}. Check the braces and commands of "
+                             f"${tex.strip()[:60]}$", location=node, type="kb", subtype="math")
+            node.children = [nodes.Text(_FAILED)]  # nor indexed for search
     # Section titles also reach the page's table of contents, which Sphinx renders from its
     # own copy of them: those formulas carry their own glyphs, under ids unique to the page.
     toc_math = _math_nodes(app.env.tocs[docname]) if docname in app.env.tocs else []
@@ -276,10 +296,13 @@ def _self_contained(html: str, glyphs: dict[str, str], prefix: str) -> str:
     return f"{html[:end]}<defs>{_glyph_defs(names, glyphs, prefix)}</defs>{html[end:]}"
 
 
+_FAILED = "[公式有误，未能显示：见构建日志]"
+
+
 def _visit_math(self, node: nodes.math) -> None:
     html = node.get("kb_html")
-    if html is None:  # a TeX error, already reported: show the source
-        self.body.append(self.starttag(node, "code", "", CLASS="kb-math-error") + self.encode(node.astext()) + "</code>")
+    if html is None:  # a TeX error, already reported with the formula: its source is not published
+        self.body.append(self.starttag(node, "span", "", CLASS="kb-math-error") + _FAILED + "</span>")
     else:
         self.body.append(html)
     raise nodes.SkipNode
@@ -293,7 +316,7 @@ def _visit_displaymath(self, node: nodes.math_block) -> None:
         self.add_permalink_ref(node, _("Link to this equation"))
         self.body.append("</span>")
     html = node.get("kb_html")
-    self.body.append(html if html is not None else f"<pre>{self.encode(node.astext())}</pre>")
+    self.body.append(html if html is not None else f'<p class="kb-math-error">{_FAILED}</p>')
     self.body.append("</div>\n")
     raise nodes.SkipNode
 

@@ -24,6 +24,8 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
+from . import sanitize
+
 logger = logging.getLogger(__name__)
 
 # folder -> the label readers see (as on the old site's feed)
@@ -143,6 +145,8 @@ def parse_front_matter(source: str, docname: str) -> tuple[Article, list[tuple[s
             problems.append((f"'{key}' is given twice (first on line {seen[key]}): keep one", line))
             continue
         seen[key] = line
+        if key in ("myst", "mystnb", "substitutions", "html_meta"):
+            continue  # refused, with its own message, before MyST reads the page (checks.py)
         if key not in KEYS:
             close = difflib.get_close_matches(key, KEYS, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
@@ -179,6 +183,14 @@ def _as_date(value: Any, line: int, what: str) -> str:
     raise FrontMatterError(f"{what} '{value}' is not a date: write it as YYYY-MM-DD, e.g. 2026-01-11", line)
 
 
+def _clean_text(text: str, line: int, what: str) -> str:
+    """Front matter text is shown in titles, listings and the feed: no control characters
+    (YAML escapes such as "\\v" make them), no bidirectional or invisible format characters."""
+    if found := sanitize.control_problem(text, allow_newlines=False):
+        raise FrontMatterError(f"{what}: {found[1]}", line)
+    return text
+
+
 def _string_list(value: Any, line: int, key: str) -> list[str]:
     if value is None:
         return []
@@ -186,7 +198,7 @@ def _string_list(value: Any, line: int, key: str) -> list[str]:
         raise FrontMatterError(f"'{key}' must be a YAML list, e.g. {key}: [{value}]", line)
     if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
         raise FrontMatterError(f"'{key}' must be a list of plain values, e.g. {key}: [a, b]", line)
-    items = [str(v).strip() for v in value]
+    items = [_clean_text(str(v).strip(), line, f"'{key}' entry '{v}'") for v in value]
     if any(not v for v in items):
         raise FrontMatterError(f"'{key}' has an empty entry: remove it", line)
     return items
@@ -219,14 +231,18 @@ def _apply(article: Article, key: str, value: Any, node, line: int, line_of) -> 
             if not isinstance(entry, dict) or set(entry) != {"date", "note"}:
                 raise FrontMatterError("each 'updates' entry needs exactly 'date' and 'note', "
                                        "e.g. - {date: 2026-02-01, note: 补充 FA3 一节}", entry_line)
-            note = str(entry["note"] or "").strip()
+            if not isinstance(entry["note"], (str, int, float)) or isinstance(entry["note"], bool):
+                raise FrontMatterError("an 'updates' note must be one line of text, e.g. "
+                                       "note: 补充 FA3 一节 (quote it if it contains ':' or starts with '[')",
+                                       entry_line)
+            note = _clean_text(" ".join(str(entry["note"]).split()), entry_line, "the 'updates' note")
             if not note:
                 raise FrontMatterError("an 'updates' entry has an empty note: say what changed", entry_line)
             article.updates.append(Update(_as_date(entry["date"], entry_line, "update date"), note))
     elif key in ("summary", "subtopic"):
         if not isinstance(value, str) or not value.strip():
             raise FrontMatterError(f"'{key}' must be text, e.g. {key}: {KEYS[key].split('e.g. ')[-1]}", line)
-        setattr(article, key, " ".join(value.split()))
+        setattr(article, key, _clean_text(" ".join(value.split()), line, f"'{key}'"))
 
 
 def normalise_docname(target: str) -> str:
@@ -350,6 +366,8 @@ def _read_article(app: Sphinx, doctree: nodes.document) -> None:
     else:
         article.title = section[0].astext()
         article.title_line = section[0].line or section.line or 1
+        if found := sanitize.control_problem(article.title, allow_newlines=False):
+            report(env, docname, article.title_line, f"the title: {found[1]}")
         article.excerpt = article.summary or make_excerpt(section)
         article.description = describe(article.excerpt)
         # sphinxext-opengraph takes og:* values from the page's metadata and escapes only
@@ -426,15 +444,23 @@ def check_site(app: Sphinx, env: BuildEnvironment) -> list[str]:
             elif kind in ("doc", "myst"):
                 links.add(target)
         article.links = {t for t in links if t in all_articles and t != docname}
+    # Titles are compared as readers see them: NFKC, invisible characters removed, any case.
     by_title: dict[str, list[str]] = {}
-    for docname, article in sorted(all_articles.items()):
-        by_title.setdefault(article.title, []).append(docname)
-    for title, docnames in by_title.items():
+    for docname, article in sorted(all_articles.items(), key=_age):
+        by_title.setdefault(sanitize.comparable(article.title), []).append(docname)
+    for docnames in by_title.values():
+        first = all_articles[docnames[0]]
         for docname in docnames[1:]:
-            logger.error(f"two articles have the title '{title}' ({docnames[0]} and {docname}): "
-                         "give this one a distinct title", location=(docname, all_articles[docname].title_line),
-                         type="kb", subtype="article")
+            logger.error(f"the title '{all_articles[docname].title}' is already taken by {docnames[0]} "
+                         f"('{first.title}'): give this article a distinct title",
+                         location=(docname, all_articles[docname].title_line), type="kb", subtype="article")
     return []
+
+
+def _age(item: tuple[str, Article]) -> tuple[str, str]:
+    """Older articles first, so a duplicate is blamed on the newer one."""
+    docname, article = item
+    return (article.date or "9999", docname)
 
 
 def setup(app: Sphinx) -> None:

@@ -47,6 +47,8 @@ class PlotDirective(mpl_plot.PlotDirective):
         subdoc = new_document(document["source"], document.settings)
         subdoc.reporter = document.reporter
         Parser().parse("\n" * max(self.lineno - 1, 0) + "\n".join(captured.lines), subdoc)
+        for image in subdoc.findall(nodes.image):
+            image["kb_generated"] = True  # the build's own file, not one the article points to
         return [*errors, *subdoc.children]
 
 

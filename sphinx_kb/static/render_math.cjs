@@ -8,6 +8,20 @@
 // Glyphs: with MathJax's "global" font cache a formula only points at glyph ids
 // (<use href="#MJX-TEX-I-1D465">); a reply carries the paths of the glyphs first used in its
 // batch, and the Python side defines on each page the glyphs that page uses.
+//
+// Formulas are untrusted (articles come from pull requests), so TeX runs without the
+// packages that reach outside the formula: html (\href, \class, \cssId, \style), unicode
+// (\unicode), newcommand (\def, \newcommand, \renewcommand, \let: a macro defined in one
+// formula would change later ones), require/autoload (loading more packages), and
+// noundefined/noerrors (they render an unknown or broken command in red instead of failing).
+// Without them such a command is an undefined control sequence: the build fails with the
+// file and line. MathJax's safe extension (SafeHandler) filters what the remaining packages
+// can put in attributes (\bbox styles, \color, \mmlToken). Tags and labels are reset before
+// every formula, so each one renders the same whatever was rendered before it, and a
+// cached rendering depends on its TeX alone.
+//
+// KB_MATH_REFERENCE=1 renders with the full package set and no filter, as before the safe
+// mode: tests compare the site's formulas both ways.
 "use strict";
 const path = require("path");
 const readline = require("readline");
@@ -20,14 +34,45 @@ const { liteAdaptor } = require(path.join(base, "adaptors", "liteAdaptor.js"));
 const { RegisterHTMLHandler } = require(path.join(base, "handlers", "html.js"));
 const { AssistiveMmlHandler } = require(path.join(base, "a11y", "assistive-mml.js"));
 const { AllPackages } = require(path.join(base, "input", "tex", "AllPackages.js"));
+const { SafeHandler } = require(path.join(base, "ui", "safe", "SafeHandler.js"));
+
+const reference = process.env.KB_MATH_REFERENCE === "1";
+const REFUSED_PACKAGES = ["bussproofs", "html", "unicode", "newcommand", "noundefined", "noerrors", "require", "autoload"];
+const REFUSED_COMMANDS = {
+  href: "links belong in the text around the formula",
+  class: "formulas cannot set classes",
+  cssId: "formulas cannot set ids",
+  style: "formulas cannot set styles",
+  unicode: "type the character itself",
+  require: "formulas cannot load TeX packages",
+  def: "formulas cannot define macros", newcommand: "formulas cannot define macros",
+  renewcommand: "formulas cannot redefine macros", let: "formulas cannot define macros",
+  DeclareMathOperator: "write \\operatorname{name} instead", newenvironment: "formulas cannot define environments",
+  renewenvironment: "formulas cannot redefine environments",
+};
 
 const adaptor = liteAdaptor();
-AssistiveMmlHandler(RegisterHTMLHandler(adaptor));
-const tex = new TeX({ packages: AllPackages.filter((p) => p !== "bussproofs"), formatError: (jax, err) => { throw err; } });
+const handler = AssistiveMmlHandler(RegisterHTMLHandler(adaptor));
+if (!reference) SafeHandler(handler);
+const packages = reference ? AllPackages.filter((p) => p !== "bussproofs") : AllPackages.filter((p) => !REFUSED_PACKAGES.includes(p));
+const tex = new TeX({ packages, formatError: (jax, err) => { throw err; } });
 // glyphs are read from fontCache.cache (MathJax 3, pinned in package-lock.json)
 const svg = new SVG({ fontCache: "global" });
 const sentGlyphs = new Set();
-const doc = mathjax.document("", { InputJax: tex, OutputJax: svg });
+const doc = mathjax.document("", {
+  InputJax: tex, OutputJax: svg,
+  safeOptions: { safeProtocols: { http: true, https: true, file: false, javascript: false, data: false } },
+});
+
+function explain(err) {
+  const message = String(err.message || err);
+  const match = message.match(/Undefined control sequence \\(\w+)/);
+  if (match && !reference && Object.prototype.hasOwnProperty.call(REFUSED_COMMANDS, match[1])) {
+    return `\\${match[1]} is not allowed in formulas (${REFUSED_COMMANDS[match[1]]})`;
+  }
+  if (match) return `${message}: check the spelling of \\${match[1]}`;
+  return message;
+}
 
 process.stdout.write(JSON.stringify({ css: adaptor.textContent(svg.styleSheet(doc)) }) + "\n");
 
@@ -38,12 +83,13 @@ lines.on("line", (line) => {
   const errors = [];
   for (const [source, display] of request.items) {
     try {
+      tex.reset();  // no \label or tag numbering carried over from the formula before
       const node = doc.convert(source, { display });
       html.push(adaptor.outerHTML(node));
       errors.push(null);
     } catch (err) {
       html.push(null);
-      errors.push(String(err.message || err));
+      errors.push(explain(err));
     }
   }
   const glyphs = {};
