@@ -61,10 +61,6 @@ def _parser():
     return _PARSER
 
 
-# markdown-it shows such links as text (harmless); a contributor is told why the link is dead
-_JS_MARKDOWN_LINK = re.compile(r"\]\(\s*<?\s*(javascript|vbscript|data):", re.I)
-
-
 def _is_closing(line: str, markup: str) -> bool:
     stripped = line.strip()
     return len(stripped) >= len(markup) and set(stripped) == {markup[0]}
@@ -92,9 +88,6 @@ def markup_problems(text: str, offset: int = 0) -> list[tuple[int, str]]:
                 problems += markup_problems(body, offset + start + 1)
         elif token.type.startswith("math_block") or token.type == "amsmath":
             covered.update(range(start, end))
-        elif token.type == "inline" and _JS_MARKDOWN_LINK.search(token.content):
-            # markdown-it refuses such links and shows them as text; say so instead
-            problems.append((offset + start + 1, "javascript: URLs are not allowed in articles: link to a page instead"))
     for i, line in enumerate(lines):
         stripped = line.strip()
         if i not in covered and stripped.startswith("$$") and stripped.count("$$") == 1:
@@ -152,6 +145,7 @@ def _front_matter_gate(docname: str, text: str) -> str:
         return text
     lines = text.split("\n")
     article = is_article(docname)
+    blanked = False
     for key_node, value_node in root.value:
         key = str(key_node.value)
         if article and key not in _MYST_KEYS:
@@ -167,6 +161,10 @@ def _front_matter_gate(docname: str, text: str) -> str:
         end = first_line + value_node.end_mark.line + (1 if value_node.end_mark.column else 0)
         for i in range(line - 1, min(end - 1, len(lines))):
             lines[i] = ""
+        blanked = True
+    if blanked and not any(lines[i].strip() and not lines[i].lstrip().startswith("#")
+                           for i in range(first_line - 1, first_line - 1 + front.count("\n") + 1)):
+        lines[first_line - 1] = "{}"  # nothing left: still a mapping, as MyST expects
     return "\n".join(lines)
 
 
@@ -239,10 +237,23 @@ def _check_raw(docname: str, doctree: nodes.document) -> None:
         unclosed |= set(map(id, gate.close(stack, "its paragraph")))
     for line, message in gate.problems:
         _error(docname, line, message)
+    refused = {id(node) for node, cleaned, _line in verdicts if cleaned is None} | unclosed
+    removed: set[int] = set()
     for node, cleaned, line in verdicts:
-        if cleaned is None or id(node) in unclosed:
-            _remove(node)
-        else:
+        if id(node) in refused:
+            parent = node.parent
+            if isinstance(parent, nodes.TextElement):
+                # the whole paragraph goes: markdown-it leaves what it could not read as HTML
+                # (an unquoted onerror=alert(...)) as text beside the refused tags
+                if id(parent) not in removed:
+                    removed.add(id(parent))
+                    if isinstance(parent, nodes.title):
+                        parent.children = [nodes.Text(_REMOVED)]
+                    else:
+                        parent.parent.replace(parent, nodes.paragraph("", _REMOVED))
+            else:
+                _remove(node)
+        elif id(node.parent) not in removed:
             node.children = [nodes.Text(cleaned)]
 
 
@@ -316,19 +327,44 @@ def _local_file_problem(app: Sphinx, docname: str, target: str, what: str) -> st
     return f"this {what} cannot be published: {problem}" if problem else None
 
 
+# What markdown-it leaves as text when it refuses a link's URL ([x](javascript:...),
+# <javascript:...>, [x]: javascript:...): the contributor is told, and the dead URL is dropped.
+_REFUSED_LINK = re.compile(r"(\]\(|\]:\s*|<)\s*<?\s*(javascript|vbscript|data|file)\s*:[^\n]*?(\)|>|$)", re.I | re.M)
+
+
 def _check_text(docname: str, doctree: nodes.document) -> None:
-    """Bidirectional controls (also entity-encoded ones, which the source scan cannot see)."""
-    for node in doctree.findall(nodes.Text):
-        if found := sanitize.bidi_problem(str(node)):
+    """Bidirectional controls (also entity-encoded ones, which the source scan cannot see),
+    and links whose URL markdown-it refused."""
+    for node in list(doctree.findall(nodes.Text)):
+        text = str(node)
+        if isinstance(node.parent, nodes.title) and (found := sanitize.control_problem(text, allow_newlines=False)):
+            # headings become titles in the sidebar, the feed and search: nothing invisible
+            _error(docname, _line_of(node.parent), f"the heading: {found[1]}")
+            text = sanitize.visible(text)
+        elif found := sanitize.bidi_problem(text):
             _error(docname, _line_of(node.parent), found[1])
-            node.parent.replace(node, nodes.Text("".join(c for c in str(node) if c not in sanitize.BIDI_CONTROLS)))
+            text = "".join(c for c in text if c not in sanitize.BIDI_CONTROLS)
+        if not isinstance(node.parent, (nodes.FixedTextElement, nodes.literal)) and _REFUSED_LINK.search(text):
+            scheme = _REFUSED_LINK.search(text).group(2).lower()
+            _error(docname, _line_of(node.parent), f"'{scheme}:' URLs are not allowed in articles (only http:, "
+                   "https:, mailto: and links within the site): link to a web page or an article instead")
+            text = _REFUSED_LINK.sub(lambda m: "]" if m.group(1).startswith("]") else "", text)
+        if text != str(node):
+            node.parent.replace(node, nodes.Text(text))
 
 
 def _check_safety(app: Sphinx, doctree: nodes.document) -> None:
     docname = app.env.docname
-    _check_raw(docname, doctree)
-    _check_urls(app, docname, doctree)
-    _check_text(docname, doctree)
+    try:
+        _check_raw(docname, doctree)
+        _check_urls(app, docname, doctree)
+        _check_text(docname, doctree)
+    except Exception as err:  # a gap in the gate must not take the build down, nor let content through
+        _error(docname, 1, f"this page could not be checked ({type(err).__name__}: {err}), so its raw HTML is "
+               "not published: please report this to the maintainers with the page")
+        for node in list(doctree.findall(nodes.raw)):
+            if node.parent is not None:
+                node.parent.remove(node)
 
 
 def _line_of(node: nodes.Node) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from docutils.parsers.rst import DirectiveError
+from docutils.parsers.rst import Directive, DirectiveError
 from docutils.parsers.rst.directives.misc import Raw
 from docutils.parsers.rst.directives.tables import CSVTable
 from myst_parser import mocking
@@ -84,6 +84,17 @@ def _confined_mock_include(self):
     return _mock_include_run(self)
 
 
+class RefusedMeta(Directive):
+    """``.. meta::`` writes <meta> tags into the page: a refresh redirects every reader."""
+
+    has_content = True
+    final_argument_whitespace = True
+
+    def run(self):
+        return [_refusal(self, "meta", "<meta> tags are not allowed in pages (they can redirect every reader or "
+                                       "change how the site is indexed): remove the meta directive")]
+
+
 class ConfinedInclude(Include):
     """``.. include::`` inside ``{eval-rst}``; in Markdown, MyST reads includes itself
     (it mocks every Include subclass), where :func:`_confined_mock_include` checks them."""
@@ -100,3 +111,4 @@ def setup(app: Sphinx) -> None:
     app.add_directive("csv-table", ConfinedCSVTable, override=True)
     app.add_directive("raw", ConfinedRaw, override=True)
     app.add_directive("include", ConfinedInclude, override=True)
+    app.add_directive("meta", RefusedMeta, override=True)

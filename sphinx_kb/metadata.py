@@ -186,7 +186,7 @@ def _as_date(value: Any, line: int, what: str) -> str:
 def _clean_text(text: str, line: int, what: str) -> str:
     """Front matter text is shown in titles, listings and the feed: no control characters
     (YAML escapes such as "\\v" make them), no bidirectional or invisible format characters."""
-    if found := sanitize.control_problem(text, allow_newlines=False):
+    if found := sanitize.control_problem(text.replace("\n", " ").replace("\t", " "), allow_newlines=False):
         raise FrontMatterError(f"{what}: {found[1]}", line)
     return text
 
@@ -198,7 +198,7 @@ def _string_list(value: Any, line: int, key: str) -> list[str]:
         raise FrontMatterError(f"'{key}' must be a YAML list, e.g. {key}: [{value}]", line)
     if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
         raise FrontMatterError(f"'{key}' must be a list of plain values, e.g. {key}: [a, b]", line)
-    items = [_clean_text(str(v).strip(), line, f"'{key}' entry '{v}'") for v in value]
+    items = [_clean_text(str(v).strip(), line, f"'{key}' entry '{sanitize.visible(str(v))}'") for v in value]
     if any(not v for v in items):
         raise FrontMatterError(f"'{key}' has an empty entry: remove it", line)
     return items
@@ -235,14 +235,14 @@ def _apply(article: Article, key: str, value: Any, node, line: int, line_of) -> 
                 raise FrontMatterError("an 'updates' note must be one line of text, e.g. "
                                        "note: 补充 FA3 一节 (quote it if it contains ':' or starts with '[')",
                                        entry_line)
-            note = _clean_text(" ".join(str(entry["note"]).split()), entry_line, "the 'updates' note")
+            note = " ".join(_clean_text(str(entry["note"]), entry_line, "the 'updates' note").split())
             if not note:
                 raise FrontMatterError("an 'updates' entry has an empty note: say what changed", entry_line)
             article.updates.append(Update(_as_date(entry["date"], entry_line, "update date"), note))
     elif key in ("summary", "subtopic"):
         if not isinstance(value, str) or not value.strip():
             raise FrontMatterError(f"'{key}' must be text, e.g. {key}: {KEYS[key].split('e.g. ')[-1]}", line)
-        setattr(article, key, _clean_text(" ".join(value.split()), line, f"'{key}'"))
+        setattr(article, key, " ".join(_clean_text(value, line, f"'{key}'").split()))
 
 
 def normalise_docname(target: str) -> str:
@@ -366,8 +366,6 @@ def _read_article(app: Sphinx, doctree: nodes.document) -> None:
     else:
         article.title = section[0].astext()
         article.title_line = section[0].line or section.line or 1
-        if found := sanitize.control_problem(article.title, allow_newlines=False):
-            report(env, docname, article.title_line, f"the title: {found[1]}")
         article.excerpt = article.summary or make_excerpt(section)
         article.description = describe(article.excerpt)
         # sphinxext-opengraph takes og:* values from the page's metadata and escapes only

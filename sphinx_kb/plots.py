@@ -1,18 +1,180 @@
-"""``{plot}`` in MyST: matplotlib's plot directive, made to work in Markdown pages.
+"""``{plot}`` in MyST: matplotlib's plot directive, confined, and working in Markdown pages.
 
 matplotlib's directive renders the figure, then hands reStructuredText lines back to the
 parser with ``state_machine.insert_input``, which MyST's state machine does not provide
 (the build stops with "MockStateMachine has not yet implemented attribute
 'insert_input'"). We run the same directive, capture those lines and parse them as
 reStructuredText ourselves, as MyST does for ``{eval-rst}``.
+
+A plot's code comes from a pull request, and matplotlib would ``exec`` it inside the build.
+Instead, each block that needs rendering runs in its own child process (``plot_worker.py``):
+a minimal environment (no secrets, no CI or Read the Docs variables), a fresh working
+directory under the build, CPU-time, memory and wall-clock limits, its own process group
+(killed whole on timeout), no network namespace where ``unshare`` works, and an audit hook
+against sockets, new processes and files outside the build. A block that loops, exits the
+interpreter, crashes or breaks a rule fails the build with the article's file and line, in
+serial and ``-j`` builds alike, and the build goes on.
 """
 
 from __future__ import annotations
+
+import functools
+import json
+import os
+import resource
+import shutil
+import signal
+import site
+import subprocess
+import sys
+from pathlib import Path
 
 from docutils import nodes
 from matplotlib.sphinxext import plot_directive as mpl_plot
 from sphinx.application import Sphinx
 from sphinx.util.docutils import new_document
+
+_WORKER = Path(__file__).with_name("plot_worker.py")
+# What one plot may use (conf.py: kb_plot_timeout); the site's plots each take under 2 s.
+WALL_SECONDS = 120
+MEMORY_BYTES = 4 << 30
+_PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # machine quirks numpy needs, not secrets
+
+
+class _NeedsRun(Exception):
+    pass
+
+
+class PlotRefused(Exception):
+    """The block did not produce its figure; the message says why, on one line first."""
+
+
+def _refuse_run(*args, **kwargs):
+    raise _NeedsRun
+
+
+@functools.cache
+def _netns_prefix() -> tuple[str, ...]:
+    """``unshare`` into a new network namespace (no interfaces up), where the platform lets
+    an unprivileged or root process do so; otherwise the audit hook alone keeps sockets shut."""
+    unshare = shutil.which("unshare")
+    for prefix in (("--net",), ("--user", "--map-root-user", "--net")):
+        if unshare and subprocess.run([unshare, *prefix, "true"], capture_output=True).returncode == 0:
+            return (unshare, *prefix)
+    return ()
+
+
+def _limits(cpu_seconds: int) -> None:
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 20, 256 << 20))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _readable() -> list[str]:
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages()}
+    return sorted(roots | {"/usr/share/fonts", "/usr/local/share/fonts", "/etc/fonts", "/usr/share/zoneinfo",
+                           "/etc/localtime", "/usr/lib/locale"})
+
+
+def _config_values(config) -> dict:
+    names = ("plot_formats", "plot_rcparams", "plot_apply_rcparams", "plot_srcset", "plot_pre_code")
+    return {name: getattr(config, name) for name in names}
+
+
+def confined_render_figures(code, code_path, output_dir, output_base, context, function_name, config,
+                            context_reset=False, close_figs=False, code_includes=None):
+    """matplotlib's ``render_figures``, with the code run in a confined child process."""
+    original_run_code = mpl_plot._run_code
+    mpl_plot._run_code = _refuse_run
+    try:  # up-to-date images are reused without running anything
+        return _original_render_figures(code, code_path, output_dir, output_base, context, function_name,
+                                        config, context_reset, close_figs, code_includes)
+    except _NeedsRun:
+        pass
+    finally:
+        mpl_plot._run_code = original_run_code
+
+    # under the doctrees, never in the published output
+    work = Path(mpl_plot.setup.app.doctreedir) / "kb-plot-work"
+    workdir = work / output_base
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    mplconfig = work / ".matplotlib"
+    mplconfig.mkdir(exist_ok=True)
+    srcdir = Path(mpl_plot.setup.app.srcdir)
+    request = {
+        "code": code, "code_path": code_path, "output_dir": output_dir, "output_base": output_base,
+        "config": _config_values(config), "workdir": str(workdir),
+        "readable": [*_readable(), str(mplconfig)], "forbidden": [str(srcdir / ".git")],
+    }
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(workdir), "TMPDIR": str(workdir), "LANG": "C.UTF-8",
+           "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(mplconfig), "PYTHONHASHSEED": "0",
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           **{k: os.environ[k] for k in _PASSED_ENV if k in os.environ}}
+    timeout = int(mpl_plot.setup.app.config.kb_plot_timeout)
+    proc = subprocess.Popen([*_netns_prefix(), sys.executable, "-I", str(_WORKER)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=workdir, env=env, text=True,
+                            encoding="utf-8", errors="replace", preexec_fn=functools.partial(_limits, timeout), start_new_session=True)
+    try:
+        out, err = proc.communicate(json.dumps(request) + "\n", timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise PlotRefused(f"the plot's code was still running after {timeout} s and was stopped: "
+                                 "look for an endless loop, or draw less") from None
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # anything it left behind in its group
+        except ProcessLookupError:
+            pass
+    reply = _reply(out)
+    if reply is None:
+        if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL) and "MemoryError" not in err:
+            why = f"used more than {timeout} s of CPU time and was stopped"
+        elif proc.returncode < 0:
+            why = f"crashed (signal {signal.Signals(-proc.returncode).name})"
+        else:
+            why = f"ended the interpreter (exit status {proc.returncode}) before its figure was saved"
+        tail = "\n".join(err.strip().splitlines()[-5:])
+        raise PlotRefused(f"the plot's code {why}: a {{plot}} block must run to its end"
+                                 + (f"\n{tail}" if tail else ""))
+    if "error" in reply:
+        lines = [line for line in str(reply["error"]).strip().splitlines() if line.strip()]
+        raise PlotRefused(f"the plot's code raised {lines[-1].strip() if lines else 'an error'}\n"
+                          + "\n".join(lines[-12:-1]))
+    return _results(reply, output_dir, output_base, config)
+
+
+def _reply(out: str) -> dict | None:
+    lines = [line for line in out.splitlines() if line.strip()]
+    try:
+        reply = json.loads(lines[-1]) if lines else None
+    except ValueError:
+        return None
+    return reply if isinstance(reply, dict) else None
+
+
+def _results(reply: dict, output_dir: str, output_base: str, config) -> list:
+    """The worker's list of figures, trusted only for files it was asked to write."""
+    formats = {fmt for fmt, _dpi in mpl_plot.get_plot_formats(config)}
+    results = []
+    for piece, images in reply.get("results", []):
+        files = []
+        for basename, dirname, image_formats in images:
+            if (Path(dirname) != Path(output_dir) or not str(basename).startswith(output_base)
+                    or "/" in basename or not set(image_formats) <= formats):
+                raise PlotRefused("the plot's code reported figures it was not asked to draw")
+            image = mpl_plot.ImageFile(basename, dirname)
+            image.formats = list(image_formats)
+            if not all(Path(image.filename(fmt)).is_file() for fmt in image.formats):
+                raise PlotRefused("the plot's figure files are missing")
+            files.append(image)
+        results.append((str(piece), files))
+    return results
+
+
+_original_render_figures = mpl_plot.render_figures
 
 
 class _CapturedInput:
@@ -31,9 +193,18 @@ class _CapturedInput:
 
 class PlotDirective(mpl_plot.PlotDirective):
     def run(self) -> list[nodes.Node]:
-        if type(self.state_machine).__name__ == "MockStateMachine":  # a MyST page
-            return self._run_in_markdown()
-        return super().run()
+        if self.arguments:
+            raise self.error("{plot} takes its code in the block, not from a file: paste the code into the "
+                             "block (a file argument would run any file of the machine)")
+        if "context" in self.options:
+            raise self.error("{plot} does not take :context: here: every block runs alone, in its own process. "
+                             "Put all the code of the figure in one block")
+        try:
+            if type(self.state_machine).__name__ == "MockStateMachine":  # a MyST page
+                return self._run_in_markdown()
+            return super().run()
+        except PlotRefused as err:
+            raise self.error(str(err)) from None
 
     def _run_in_markdown(self) -> list[nodes.Node]:
         from docutils.parsers.rst import Parser
@@ -41,6 +212,8 @@ class PlotDirective(mpl_plot.PlotDirective):
         captured = _CapturedInput(self.state_machine)
         try:
             errors = mpl_plot.run(self.arguments, self.content, self.options, captured, self.state, self.lineno)
+        except PlotRefused:
+            raise
         except Exception as err:  # matplotlib raises plain errors; say where
             raise self.error(f"the plot's code failed: {err}") from err
         document = self.state.document
@@ -55,3 +228,5 @@ class PlotDirective(mpl_plot.PlotDirective):
 def setup(app: Sphinx) -> None:
     app.setup_extension("matplotlib.sphinxext.plot_directive")
     app.add_directive("plot", PlotDirective, override=True)
+    mpl_plot.render_figures = confined_render_figures
+    app.add_config_value("kb_plot_timeout", WALL_SECONDS, "env", int)

@@ -83,6 +83,7 @@ class _Open:
     tag: str
     line: int
     node: object
+    refused: bool = False
 
 
 @dataclass
@@ -117,6 +118,8 @@ class HtmlGate:
                 if problem:
                     self.problems.append((line, problem))
                     refused = True
+                    if tag not in VOID_TAGS:
+                        stack.append(_Open(tag, line, node, refused=True))  # its end tag says nothing more
                     continue
                 out.append(self._start_tag(tag, attributes))
                 if tag not in VOID_TAGS:
@@ -125,14 +128,16 @@ class HtmlGate:
                 tag = data
                 if tag in VOID_TAGS and tag in ALLOWED_TAGS:
                     continue
+                if refused and stack and stack[-1].refused and stack[-1].tag != tag:
+                    continue  # inside a refused element (<svg><a>…</a></svg>): already reported
                 if not stack or stack[-1].tag != tag:
                     expected = f"</{stack[-1].tag}> (opened on line {stack[-1].line})" if stack else "nothing"
                     self.problems.append((line, f"</{tag}> does not match the open tag: expected {expected}. "
                                           "Close HTML tags in the order they were opened"))
                     refused = True
                     continue
-                stack.pop()
-                out.append(f"</{tag}>")
+                if not stack.pop().refused:
+                    out.append(f"</{tag}>")
         return None if refused else "".join(out)
 
     def close(self, stack: list[_Open] | None = None, where: str = "the page") -> list[object]:
@@ -140,6 +145,8 @@ class HtmlGate:
         stack = self._block_stack if stack is None else stack
         opened = []
         for item in stack:
+            if item.refused:
+                continue  # reported when it was refused
             self.problems.append((item.line, f"<{item.tag}> opened here is never closed in {where}: "
                                   f"add </{item.tag}> where it ends"))
             opened.append(item.node)
@@ -152,10 +159,11 @@ class HtmlGate:
             hint = _INSTEAD.get(tag) or _INSTEAD.get(re.sub(r"\d", "1", tag)) or _TAG_HINT_DEFAULT
             return f"raw <{tag}> is not allowed in articles: {hint}"
         allowed = _GLOBAL_ATTRIBUTES | ALLOWED_ATTRIBUTES.get(tag, set())
-        for name, value in attributes.items():
+        for name in attributes:
             if name.startswith("on"):
                 return (f"inline event handlers ({name}=) are not allowed in articles: articles are content, "
                         "not code that runs in readers' browsers")
+        for name, value in attributes.items():
             if name not in allowed:
                 what = {"style": "styles", "class": "classes", "id": "ids"}.get(name)
                 reason = f"articles cannot set {what} in raw HTML" if what else "it is not on the allow-list"
@@ -191,7 +199,8 @@ _IGNORABLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180
 
 
 def _name(char: str) -> str:
-    return f"U+{ord(char):04X} {unicodedata.name(char, 'control character')}"
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X}"
 
 
 def bidi_problem(text: str) -> tuple[int, str] | None:
@@ -215,6 +224,11 @@ def control_problem(text: str, *, allow_newlines: bool = True) -> tuple[int, str
             return i, (f"{_name(char)} is an invisible control character (often pasted by accident; it breaks "
                        "the feed's XML): delete it")
     return None
+
+
+def visible(text: str) -> str:
+    """The text without control, bidirectional and other invisible format characters."""
+    return "".join(c for c in _IGNORABLE.sub("", text) if unicodedata.category(c) not in ("Cc", "Cf"))
 
 
 def comparable(text: str) -> str:
