@@ -58,8 +58,9 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Doctrees (and the {plot} working folders under them) stay out of the published folder.
 html: deps
-	$(SPHINXBUILD) -b html $(SPHINXOPTS) . $(BUILDDIR)/html
+	$(SPHINXBUILD) -b html $(SPHINXOPTS) -d $(BUILDDIR)/doctrees . $(BUILDDIR)/html
 
 test: dev-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -85,11 +86,11 @@ BENCH_RUNS ?= 3
 bench: dev-deps $(MKDOCS_STAMP) $(LIGHTHOUSE_STAMP) chromium
 	$(BIN)/python benchmarks/bench_build.py --runs $(BENCH_RUNS)
 	$(BIN)/python benchmarks/bench_scale.py --runs $(BENCH_RUNS) -j $(JOBS)
-	$(SPHINXBUILD) -b html $(SPHINXOPTS) . $(BUILDDIR)/html
+	$(SPHINXBUILD) -b html $(SPHINXOPTS) -d $(BUILDDIR)/doctrees . $(BUILDDIR)/html
 	$(BIN)/python benchmarks/bench_pages.py --runs $(BENCH_RUNS)
 
 livehtml: dev-deps
-	$(BIN)/sphinx-autobuild -b html $(SPHINXOPTS) --watch sphinx_kb . $(BUILDDIR)/html
+	$(BIN)/sphinx-autobuild -b html $(SPHINXOPTS) -d $(BUILDDIR)/doctrees --watch sphinx_kb . $(BUILDDIR)/html
 
 linkcheck: deps
 	$(SPHINXBUILD) -b linkcheck . $(BUILDDIR)/linkcheck

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 # fenced blocks whose body is not Markdown
 _LITERAL_DIRECTIVES = {"code-block", "code", "sourcecode", "no-run", "mermaid", "plot", "math", "eval-rst", "raw"}
 # Markdown files in the repository that are not pages
-_NOT_PAGES = {"README.md", "CONTRIBUTING.md", "CHANGELOG.md", "LICENSE.md"}
+_NOT_PAGES = {"README.md", "CONTRIBUTING.md", "CHANGELOG.md", "LICENSE.md", "SECURITY.md"}
 _NOT_PAGE_DIRS = {"tests", "benchmarks", "node_modules", "_build", "_static", "_templates", "sphinx_kb",
                   "locale", ".github", ".venv", ".git"}
 
@@ -281,6 +281,13 @@ def _check_urls(app: Sphinx, docname: str, doctree: nodes.document) -> None:
             problem = _local_file_problem(app, docname, target, "download") or _type_problem(target, image=False)
         if problem:
             _refuse(docname, node, problem)
+    for node in list(doctree.findall(lambda n: n.tagname == "mermaid")):
+        code = node.get("code", "")
+        if "%%{" in code or code.lstrip().startswith("---"):
+            # init directives and front matter reconfigure Mermaid per diagram (theme CSS, fonts,
+            # security settings it tries to guard); the site configures it once
+            _refuse(docname, node, "Mermaid configuration in a diagram (%%{init: ...}%% or a --- config block) is "
+                    "not allowed: the site sets Mermaid's theme and options. Remove it")
     for node in doctree.findall(addnodes.toctree):
         for title, ref in node.get("entries", []):
             if ref and (problem := sanitize.url_problem(ref)):

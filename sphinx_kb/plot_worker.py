@@ -6,7 +6,8 @@ limits, a wall-clock timeout, its own process group and, where the platform allo
 network namespace. Here, once matplotlib is imported, an audit hook refuses what a plot
 never needs: sockets, new processes, writing outside the build's plot folders, and reading
 the repository's ``.git`` or files outside the interpreter, the build and the system's
-fonts. The request comes as JSON on stdin; the reply is the last line on stdout.
+fonts. ``python -I plot_worker.py SOCKET`` serves requests on a Unix socket: it imports matplotlib
+once (about 1.4 s) and forks a fresh child for every block, so no block sees another's state.
 """
 
 from __future__ import annotations
@@ -57,14 +58,33 @@ def _install_guard(writable: list[str], readable: list[str], forbidden: list[str
     sys.addaudithook(hook)
 
 
-def main() -> None:
-    request = json.loads(sys.stdin.readline())
+def _import_matplotlib():
     import matplotlib
 
     matplotlib.use("Agg")
     import numpy  # noqa: F401  (imported before the guard: it reads its own files freely)
     from matplotlib import pyplot  # noqa: F401
     from matplotlib.sphinxext import plot_directive as mpl_plot
+
+    return mpl_plot
+
+
+def _limit(request: dict) -> None:
+    import resource
+
+    cpu = int(request["cpu_seconds"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    resource.setrlimit(resource.RLIMIT_AS, (request["memory_bytes"], request["memory_bytes"]))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 20, 256 << 20))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def render(request: dict) -> dict:
+    """Run one block (in a process of its own, whose rules it sets for itself) and say what
+    it drew."""
+    mpl_plot = _import_matplotlib()
+    os.chdir(request["workdir"])
+    os.environ.update(HOME=request["workdir"], TMPDIR=request["workdir"])
 
     class Config:  # the settings render_figures reads, from the parent's Sphinx config
         pass
@@ -75,7 +95,6 @@ def main() -> None:
     config.plot_formats = [tuple(f) if isinstance(f, list) else f for f in config.plot_formats]
     config.plot_working_directory = request["workdir"]
     mpl_plot.setup.config = config
-    # the font cache and any temporary file stay in the working directory
     _install_guard(writable=[request["workdir"], request["output_dir"]],
                    readable=request["readable"], forbidden=request["forbidden"])
     try:
@@ -83,15 +102,112 @@ def main() -> None:
             code=request["code"], code_path=request["code_path"], output_dir=request["output_dir"],
             output_base=request["output_base"], context=False, function_name=None, config=config)
     except mpl_plot.PlotError as err:
-        reply = {"error": str(err)}
+        return {"error": str(err)}
     except BaseException:  # noqa: BLE001 - anything the plot's code raised, SystemExit included
-        reply = {"error": traceback.format_exc()}
-    else:
-        reply = {"results": [[piece, [[img.basename, img.dirname, img.formats] for img in images]]
-                             for piece, images in results]}
-    sys.stdout.write("\n" + json.dumps(reply) + "\n")
+        return {"error": traceback.format_exc()}
+    return {"results": [[piece, [[img.basename, img.dirname, img.formats] for img in images]]
+                        for piece, images in results]}
+
+
+def _supervise(connection) -> None:
+    """In a process forked for one request: fork the block's own process, wait for it within
+    the time limit (then kill its process group), and send back its reply and exit status."""
+    import select
+    import signal
+    import time
+
+    with connection.makefile("r", encoding="utf-8") as lines:
+        request = json.loads(lines.readline())
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the block's process
+        os.close(read_end)
+        os.setsid()
+        _limit(request)
+        try:
+            reply = render(request)
+        except BaseException:  # noqa: BLE001
+            reply = {"error": traceback.format_exc()}
+        os.write(write_end, json.dumps(reply).encode())
+        os._exit(0)
+    os.close(write_end)
+    deadline = time.monotonic() + request["wall_seconds"]
+    chunks, timed_out = [], False
+    while True:
+        left = deadline - time.monotonic()
+        ready, _, _ = select.select([read_end], [], [], max(left, 0))
+        if not ready:
+            timed_out = True
+            break
+        chunk = os.read(read_end, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    if timed_out:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    _, status = os.waitpid(pid, 0)
+    try:
+        os.killpg(pid, signal.SIGKILL)  # whatever the block left running in its group
+    except ProcessLookupError:
+        pass
+    try:
+        reply = json.loads(b"".join(chunks)) if chunks else None
+    except ValueError:
+        reply = None
+    connection.sendall((json.dumps({"timed_out": timed_out, "status": os.waitstatus_to_exitcode(status),
+                                    "reply": reply}) + "\n").encode())
+
+
+def serve(path: str, idle_seconds: float = 60.0) -> None:
+    """The fork server: matplotlib is imported once, here, before any block runs; every block
+    runs in a fresh fork of this clean process. It ends when asked or after a minute idle."""
+    import signal
+    import socket
+
+    _import_matplotlib()
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(path)
+    server.listen(16)
+    server.settimeout(idle_seconds)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
+    sys.stdout.write("ready\n")
     sys.stdout.flush()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)
+    while True:
+        try:
+            connection, _ = server.accept()
+        except (socket.timeout, OSError):
+            break
+        connection.settimeout(5)
+        try:
+            peek = connection.recv(16, socket.MSG_PEEK)
+        except OSError:
+            peek = b""
+        connection.settimeout(None)
+        if peek.startswith(b'{"shutdown"'):
+            connection.close()
+            break
+        if not peek.startswith(b'{"code"'):  # a probe, or nothing
+            connection.close()
+            continue
+        if os.fork() == 0:
+            server.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            try:
+                _supervise(connection)
+            finally:
+                os._exit(0)
+        connection.close()
+    server.close()
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":
-    main()
+    serve(sys.argv[1])

@@ -19,14 +19,16 @@ serial and ``-j`` builds alike, and the build goes on.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
-import resource
 import shutil
 import signal
 import site
+import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from docutils import nodes
@@ -64,13 +66,6 @@ def _netns_prefix() -> tuple[str, ...]:
     return ()
 
 
-def _limits(cpu_seconds: int) -> None:
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (256 << 20, 256 << 20))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
 def _readable() -> list[str]:
     roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages()}
     return sorted(roots | {"/usr/share/fonts", "/usr/local/share/fonts", "/etc/fonts", "/usr/share/zoneinfo",
@@ -96,49 +91,31 @@ def confined_render_figures(code, code_path, output_dir, output_base, context, f
         mpl_plot._run_code = original_run_code
 
     # under the doctrees, never in the published output
-    work = Path(mpl_plot.setup.app.doctreedir) / "kb-plot-work"
-    workdir = work / output_base
+    app = mpl_plot.setup.app
+    workdir = _work_root(app) / output_base
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-    mplconfig = work / ".matplotlib"
-    mplconfig.mkdir(exist_ok=True)
-    srcdir = Path(mpl_plot.setup.app.srcdir)
+    timeout = int(app.config.kb_plot_timeout)
     request = {
         "code": code, "code_path": code_path, "output_dir": output_dir, "output_base": output_base,
         "config": _config_values(config), "workdir": str(workdir),
-        "readable": [*_readable(), str(mplconfig)], "forbidden": [str(srcdir / ".git")],
+        "readable": [*_readable(), str(_work_root(app) / ".matplotlib")],
+        "forbidden": [str(Path(app.srcdir) / ".git")],
+        "cpu_seconds": timeout, "wall_seconds": timeout, "memory_bytes": MEMORY_BYTES,
     }
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(workdir), "TMPDIR": str(workdir), "LANG": "C.UTF-8",
-           "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(mplconfig), "PYTHONHASHSEED": "0",
-           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-           **{k: os.environ[k] for k in _PASSED_ENV if k in os.environ}}
-    timeout = int(mpl_plot.setup.app.config.kb_plot_timeout)
-    proc = subprocess.Popen([*_netns_prefix(), sys.executable, "-I", str(_WORKER)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=workdir, env=env, text=True,
-                            encoding="utf-8", errors="replace", preexec_fn=functools.partial(_limits, timeout), start_new_session=True)
-    try:
-        out, err = proc.communicate(json.dumps(request) + "\n", timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
+    answer = _ask_server(app, request, timeout + 30)
+    if answer["timed_out"]:
         raise PlotRefused(f"the plot's code was still running after {timeout} s and was stopped: "
-                                 "look for an endless loop, or draw less") from None
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)  # anything it left behind in its group
-        except ProcessLookupError:
-            pass
-    reply = _reply(out)
+                          "look for an endless loop, or draw less")
+    reply, status = answer["reply"], answer["status"]
     if reply is None:
-        if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL) and "MemoryError" not in err:
+        if status in (-signal.SIGXCPU, -signal.SIGKILL):
             why = f"used more than {timeout} s of CPU time and was stopped"
-        elif proc.returncode < 0:
-            why = f"crashed (signal {signal.Signals(-proc.returncode).name})"
+        elif status < 0:
+            why = f"crashed (signal {signal.Signals(-status).name})"
         else:
-            why = f"ended the interpreter (exit status {proc.returncode}) before its figure was saved"
-        tail = "\n".join(err.strip().splitlines()[-5:])
-        raise PlotRefused(f"the plot's code {why}: a {{plot}} block must run to its end"
-                                 + (f"\n{tail}" if tail else ""))
+            why = f"ended the interpreter (exit status {status}) before its figure was saved"
+        raise PlotRefused(f"the plot's code {why}: a {{plot}} block must run to its end")
     if "error" in reply:
         lines = [line for line in str(reply["error"]).strip().splitlines() if line.strip()]
         raise PlotRefused(f"the plot's code raised {lines[-1].strip() if lines else 'an error'}\n"
@@ -146,13 +123,80 @@ def confined_render_figures(code, code_path, output_dir, output_base, context, f
     return _results(reply, output_dir, output_base, config)
 
 
-def _reply(out: str) -> dict | None:
-    lines = [line for line in out.splitlines() if line.strip()]
-    try:
-        reply = json.loads(lines[-1]) if lines else None
-    except ValueError:
-        return None
-    return reply if isinstance(reply, dict) else None
+def _work_root(app: Sphinx) -> Path:
+    return Path(app.doctreedir) / "kb-plot-work"
+
+
+def _socket_path(app: Sphinx) -> str:
+    # Unix socket paths are limited to 107 bytes: a short name in the temporary folder
+    digest = hashlib.sha256(str(Path(app.doctreedir).resolve()).encode()).hexdigest()[:16]
+    return os.path.join(tempfile.gettempdir(), f"kb-plot-{digest}.sock")
+
+
+def _start_server(app: Sphinx, path: str) -> None:
+    work = _work_root(app)
+    (work / ".matplotlib").mkdir(parents=True, exist_ok=True)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "TMPDIR": str(work), "LANG": "C.UTF-8",
+           "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(work / ".matplotlib"), "PYTHONHASHSEED": "0",
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+           **{k: os.environ[k] for k in _PASSED_ENV if k in os.environ}}
+    if os.path.exists(path):
+        os.unlink(path)
+    # stdin and stderr are not the build's: the server must not hold a caller's pipes open
+    proc = subprocess.Popen([*_netns_prefix(), sys.executable, "-I", str(_WORKER), path], cwd=work, env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            start_new_session=True, text=True)
+    ready = proc.stdout.readline().strip()
+    proc.stdout.close()
+    if ready != "ready":
+        raise PlotRefused(f"the build could not start its plot runner (exit status {proc.poll()}): "
+                          "this is a problem of the build machine, not of the article")
+
+
+def _ask_server(app: Sphinx, request: dict, timeout: float) -> dict:
+    """One block, run by the fork server (started on first use, shared by -j workers)."""
+    import fcntl
+
+    path = _socket_path(app)
+    for attempt in range(2):
+        connection = socket.socket(socket.AF_UNIX)
+        try:
+            connection.connect(path)
+        except OSError:
+            connection.close()
+            _work_root(app).mkdir(parents=True, exist_ok=True)
+            with open(_work_root(app) / "server.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                probe = socket.socket(socket.AF_UNIX)
+                try:
+                    probe.connect(path)  # another worker started it meanwhile
+                    probe.sendall(b'{"ping": true}\n')
+                except OSError:
+                    _start_server(app, path)
+                finally:
+                    probe.close()
+            continue
+        with connection:
+            connection.settimeout(timeout)
+            connection.sendall((json.dumps(request) + "\n").encode())
+            with connection.makefile("r", encoding="utf-8") as lines:
+                answer = lines.readline()
+        if answer:
+            return json.loads(answer)
+    raise PlotRefused("the build's plot runner did not answer: this is a problem of the build machine, "
+                      "not of the article")
+
+
+def _stop_server(app: Sphinx, exception) -> None:
+    path = _socket_path(app)
+    if not os.path.exists(path):
+        return
+    with socket.socket(socket.AF_UNIX) as connection:
+        try:
+            connection.connect(path)
+            connection.sendall(b'{"shutdown": true}\n')
+        except OSError:
+            pass
 
 
 def _results(reply: dict, output_dir: str, output_base: str, config) -> list:
@@ -230,3 +274,4 @@ def setup(app: Sphinx) -> None:
     app.add_directive("plot", PlotDirective, override=True)
     mpl_plot.render_figures = confined_render_figures
     app.add_config_value("kb_plot_timeout", WALL_SECONDS, "env", int)
+    app.connect("build-finished", _stop_server)

@@ -22,6 +22,7 @@ import doctest
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,7 @@ SESSION_LANGS = {"pycon"}
 CODE_DIRECTIVES = {"code-block", "code", "sourcecode"}
 SEPARATOR = "\x1ekb-block\x1e"
 TIMEOUT_S = int(os.environ.get("KB_CODE_TIMEOUT", "300"))
+_PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # machine quirks numpy needs, not secrets
 
 
 @dataclasses.dataclass
@@ -195,7 +197,7 @@ def _normalise(text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_article(path: Path, root: Path | None = None) -> Result:
+def run_article(path: Path, root: Path | None = None, timeout: int = TIMEOUT_S) -> Result:
     path = Path(path)
     blocks = collect_blocks(path.read_text(encoding="utf-8"))
     runnable = [b for b in blocks if b.kind != "no-run"]
@@ -206,15 +208,31 @@ def run_article(path: Path, root: Path | None = None) -> Result:
         blocks_json.write_text(json.dumps([(b.kind, b.line, b.code) for b in runnable]), encoding="utf-8")
         script = Path(tmp, "run_article.py")
         script.write_text(_RUNNER, encoding="utf-8")
-        env = dict(os.environ, KB_BLOCKS_JSON=str(blocks_json), KB_ARTICLE_PATH=str(path),
-                   CUDA_VISIBLE_DEVICES="", PYTHONHASHSEED="0", MPLBACKEND="Agg")
-        proc = subprocess.run(
-            [sys.executable, str(script)], cwd=tmp, env=env, capture_output=True,
-            text=True, timeout=TIMEOUT_S,
-        )
-    chunks = proc.stdout.split(SEPARATOR)[1:]
+        # Article code comes from pull requests: it gets no secrets (a minimal environment, not
+        # the CI job's), a temporary working directory, and its own process group, killed whole
+        # (multiprocessing children included) when it runs past the time limit.
+        env = {"PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
+               "HOME": tmp, "TMPDIR": tmp, "LANG": "C.UTF-8", "KB_BLOCKS_JSON": str(blocks_json),
+               "KB_ARTICLE_PATH": str(path), "CUDA_VISIBLE_DEVICES": "", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
+               "MPLCONFIGDIR": str(Path(tmp, "matplotlib")),
+               **{k: os.environ[k] for k in _PASSED_ENV if k in os.environ}}
+        proc = subprocess.Popen([sys.executable, str(script)], cwd=tmp, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate()
+            stderr += f"\n{path}: the code blocks were still running after {timeout} s and were stopped"
+            proc.returncode = -signal.SIGKILL
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # whatever the article left running
+            except ProcessLookupError:
+                pass
+    chunks = stdout.split(SEPARATOR)[1:]
     outputs = [chunk.split("\n", 1)[1] if "\n" in chunk else "" for chunk in chunks]
-    return Result(path, blocks, proc.returncode, outputs, proc.stderr)
+    return Result(path, blocks, proc.returncode, outputs, stderr)
 
 
 def main(argv: list[str]) -> int:

@@ -60,3 +60,25 @@ def test_blocks_inside_directives_are_collected():
 def test_output_block_must_follow_code():
     with pytest.raises(ValueError, match="must directly follow"):
         collect_blocks("# t\n\nsome text\n\n```output\n1\n```\n")
+
+
+def test_article_code_gets_no_secrets_and_its_process_group_is_killed(tmp_path, monkeypatch):
+    """Article code is untrusted: it sees none of the CI job's variables, and what it leaves
+    running (here a child that would outlive it) dies with it when it runs out of time."""
+    monkeypatch.setenv("KB_SECRET_TOKEN", "s3cret")
+    marker = tmp_path / "child-still-alive"
+    page = tmp_path / "page.md"
+    page.write_text(
+        "---\ndate: 2026-01-01\ncategory: Python\n---\n\n# 测试\n\n```python\nimport os, subprocess, sys\n"
+        "assert not [k for k in os.environ if 'SECRET' in k or 'TOKEN' in k], sorted(os.environ)\n"
+        f"child = 'import time; time.sleep(3); open(%r, \"w\")' % {str(marker)!r}\n"
+        "subprocess.Popen([sys.executable, '-c', child])\n"
+        "while True:\n    pass\n```\n", encoding="utf-8")
+    result = run_article(page, timeout=1)
+    problems = result.problems()
+    assert len(problems) == 1 and "were still running after 1 s and were stopped" in problems[0], problems
+    assert "AssertionError" not in problems[0]
+    import time
+
+    time.sleep(3.5)
+    assert not marker.exists(), "a child of the article's code outlived the time limit"

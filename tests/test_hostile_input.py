@@ -207,6 +207,9 @@ def _cases() -> list[Case]:
           "\u200b"),
         c("fullwidth copy of a title", "正文。\n", "title",
           "the title 'ＧＩｏＵ 广义交并比' is already taken by", "KBDUP"),
+        c("Mermaid init directive", "```{mermaid}\n%%{init: {'themeCSS': '* { background: url(KBX83) }'}}%%\n"
+          "flowchart LR\n  A --> B\n```\n", 1, "Mermaid configuration in a diagram (%%{init: ...}%% or a --- config "
+          "block) is not allowed: the site sets Mermaid's theme and options. Remove it", "KBX83"),
         # --- pages that are not articles ---
         c("html_meta in a category page", "", 2, "front matter 'myst:' is not allowed", "kbx80",
           path="large-model/index.md"),

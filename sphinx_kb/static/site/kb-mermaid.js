@@ -21,7 +21,8 @@
     queue = queue.then(async () => {
       mermaidModule ??= import(moduleUrl).then((module) => module.default);
       const mermaid = await mermaidModule;
-      mermaid.initialize({ startOnLoad: false, theme: isDark() ? "dark" : "default" });
+      // strict: labels are text (HTML in them is escaped), click handlers off; diagrams come from PRs
+      mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: isDark() ? "dark" : "default" });
       for (const node of nodes) {
         node.dataset.source ??= node.textContent;
         node.removeAttribute("data-processed");
