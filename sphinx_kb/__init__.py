@@ -4,6 +4,7 @@ One private module per concern, as sphinxext-opengraph does:
 
 * ``search``     – Chinese search: rjieba at build time, query segmentation in the browser,
                    result snippets from light text copies of the pages;
+* ``diagrams``   – every Mermaid diagram parsed at build time: a syntax error fails the build;
 * ``assets``     – Mermaid served from the site itself, only where a page has a diagram;
                    images below an article's opening loaded lazily;
 * ``mathrender`` – math rendered to SVG at build time (MathJax in Node), no script in the page;
@@ -16,6 +17,7 @@ One private module per concern, as sphinxext-opengraph does:
 * ``checks``     – the gate: unclosed blocks, stray pages, unsafe content, clear reference errors;
 * ``sanitize``   – raw HTML parsed and allow-listed, URL and text checks (content is untrusted);
 * ``fileinsertion`` – include, literalinclude, csv-table and raw read only the content folders;
+* ``outputs``    – sitemap, deleted pages and sidebars right on warm builds; redirects for moved articles;
 * ``forking``    – cheaper worker processes for ``-j N`` builds.
 """
 
@@ -26,8 +28,8 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import (assets, checks, codeblocks, feed, fileinsertion, forking, mathrender, metadata, navigation, navtree,
-               plots, search)
+from . import (assets, checks, codeblocks, diagrams, feed, fileinsertion, forking, mathrender, metadata, navigation, navtree,
+               outputs, plots, search)
 
 __version__ = "0.1.0"
 
@@ -48,6 +50,7 @@ def _add_templates(app: Sphinx, config) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     search.setup(app)
     assets.setup(app)
+    diagrams.setup(app)
     mathrender.setup(app)
     codeblocks.setup(app)
     plots.setup(app)
@@ -57,6 +60,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     feed.setup(app)
     checks.setup(app)
     fileinsertion.setup(app)
+    outputs.setup(app)
     forking.setup(app)
     app.connect("config-inited", _add_templates)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

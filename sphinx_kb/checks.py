@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -62,7 +63,7 @@ def _parser():
 
 
 def _is_closing(line: str, markup: str) -> bool:
-    stripped = line.strip()
+    stripped = re.sub(r"^\s*(>\s?)*", "", line).strip()  # a fence inside a > blockquote closes there
     return len(stripped) >= len(markup) and set(stripped) == {markup[0]}
 
 
@@ -170,22 +171,102 @@ def _front_matter_gate(docname: str, text: str) -> str:
 
 # --- pages outside the site ------------------------------------------------------------
 
-def _check_files_outside_categories(app: Sphinx) -> None:
+_MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
+_FILE_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\.md$")
+
+
+def proposed_name(name: str) -> str:
+    """The file name the rule asks for: lower-case ASCII letters, digits and '-', '.md'."""
+    stem = name
+    for suffix in _MARKDOWN_SUFFIXES:
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_stem).strip("-")
+    return f"{slug}.md" if slug else "an-english-name.md"
+
+
+def _check_files(app: Sphinx) -> None:
+    """Every file that could be a page: where it is, how it is named, whether it can be read.
+    Files that cannot be built (symlinks, binary or non-UTF-8 files, hidden files) are left
+    out of the build, so they fail it with a message instead of crashing or hanging it."""
     srcdir = Path(app.srcdir)
     include = Matcher(app.config.include_patterns)
-    for path in sorted(srcdir.rglob("*.md")):
-        relative = path.relative_to(srcdir)
-        if relative.parts[0] in _NOT_PAGE_DIRS or relative.parts[0].startswith(".") or relative.name in _NOT_PAGES:
+    excluded: list[str] = []
+    for root, dirs, files in os.walk(srcdir):  # symlinks are not followed
+        here = Path(root)
+        relative_root = here.relative_to(srcdir)
+        if relative_root.parts and (relative_root.parts[0] in _NOT_PAGE_DIRS or relative_root.parts[0].startswith(".")):
+            dirs[:] = []
             continue
-        if not include(relative.as_posix()):
-            folders = ", ".join(f"{c}/" for c in CATEGORIES)
-            close = difflib.get_close_matches(relative.parts[0], CATEGORIES, n=1) if len(relative.parts) > 1 else []
-            hint = f" (did you mean {close[0]}/?)" if close else ""
-            _error(path, 1, f"this page is outside the category folders{hint} and would not be published: "
-                            f"move it into one of {folders}")
-        elif len(relative.parts) > 2:
-            _error(path, 1, "articles live directly in a category folder, not in a sub-folder: "
-                            f"move it to {relative.parts[0]}/{relative.name}")
+        for name in list(dirs):
+            path = here / name
+            if path.is_symlink() and relative_root.parts and relative_root.parts[0] in CATEGORIES:
+                _error(path, 1, "a folder that is a symbolic link cannot be part of the site (it can loop, or bring "
+                                "in files from elsewhere): replace it with the files themselves")
+                excluded.append((relative_root / name).as_posix() + "/**")
+                dirs.remove(name)
+        for name in files:
+            path = here / name
+            relative = path.relative_to(srcdir)
+            if not name.lower().endswith(_MARKDOWN_SUFFIXES) or (not relative_root.parts and name in _NOT_PAGES):
+                continue
+            _check_page_file(app, path, relative, include, excluded)
+    if excluded:
+        app.config.exclude_patterns = [*app.config.exclude_patterns, *excluded]
+
+
+def _check_page_file(app: Sphinx, path: Path, relative: Path, include, excluded: list[str]) -> None:
+    name = relative.name
+    in_category = len(relative.parts) > 1 and relative.parts[0] in CATEGORIES
+    if name.startswith("."):
+        if in_category:
+            _error(path, 1, "hidden files are not published, and this one is in a content folder: rename it "
+                            f"to {proposed_name(name.lstrip('.'))} to publish it, or keep drafts out of the repository")
+            excluded.append(relative.as_posix())
+        return
+    if path.is_symlink():
+        _error(path, 1, "a page that is a symbolic link cannot be published (it could bring in any file of the "
+                        "machine): replace it with the file itself")
+        excluded.append(relative.as_posix())
+        return
+    if not include(relative.as_posix()) and not name.endswith(".md") and not in_category:
+        return  # a Markdown file elsewhere with another suffix: not a page
+    if not include(relative.as_posix()) and name.endswith(".md"):
+        folders = ", ".join(f"{c}/" for c in CATEGORIES)
+        close = difflib.get_close_matches(relative.parts[0], CATEGORIES, n=1) if len(relative.parts) > 1 else []
+        hint = f" (did you mean {close[0]}/?)" if close else ""
+        _error(path, 1, f"this page is outside the category folders{hint} and would not be published: "
+                        f"move it into one of {folders}")
+        return
+    if len(relative.parts) > 2:
+        _error(path, 1, "articles live directly in a category folder, not in a sub-folder: "
+                        f"move it to {relative.parts[0]}/{proposed_name(name)}")
+        return
+    if in_category and not _FILE_NAME.match(name):
+        if name.endswith(".md"):
+            why = "file names are lower-case ASCII letters, digits and '-' (they become URLs)"
+        else:
+            why = "only files ending in .md are built, so this one would not be published"
+        _error(path, 1, f"{why}: rename it to {relative.parts[0]}/{proposed_name(name)}")
+        if not name.endswith(".md"):
+            return
+    data = path.read_bytes()
+    problem = None
+    if b"\x00" in data:
+        problem = "this is a binary file, not Markdown text: replace it with the article's text, saved as UTF-8"
+    else:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = data[: err.start].count(b"\n") + 1
+            _error(path, line, f"the file is not valid UTF-8 (byte {err.start}): save it as UTF-8 in your editor")
+            problem = ""
+    if problem is not None:
+        if problem:
+            _error(path, 1, problem)
+        excluded.append(relative.as_posix())
 
 
 # --- unsafe content ----------------------------------------------------------------------
@@ -360,8 +441,27 @@ def _check_text(docname: str, doctree: nodes.document) -> None:
             node.parent.replace(node, nodes.Text(text))
 
 
+def _check_titles(docname: str, doctree: nodes.document) -> None:
+    """An article has one '#' title, with text: an empty one would publish an article with no
+    name (in the sidebar, the feed and search), a second one a phantom sidebar entry."""
+    from .metadata import is_article
+
+    if not is_article(docname):
+        return
+    sections = [child for child in doctree.children if isinstance(child, nodes.section)]
+    if sections and sections[0].children and isinstance(sections[0][0], nodes.title):
+        title = sections[0][0]
+        if not sanitize.visible(title.astext()).strip():
+            _error(docname, _line_of(title), "the title after '#' is empty: write the article's title there")
+            title.children = [nodes.Text(docname.split("/")[-1])]
+    for extra in sections[1:]:
+        _error(docname, _line_of(extra), "a second '#' title: an article has exactly one; make this heading a "
+                                         "'##' section of the article")
+
+
 def _check_safety(app: Sphinx, doctree: nodes.document) -> None:
     docname = app.env.docname
+    _check_titles(docname, doctree)
     try:
         _check_raw(docname, doctree)
         _check_urls(app, docname, doctree)
@@ -401,15 +501,18 @@ def _missing_reference_hint(app: Sphinx, domain, node) -> bool | None:
         return None
     env = app.env
     if reftype == "doc":
-        candidates = list(env.found_docs)
+        candidates = sorted(env.found_docs)
         target_name = target.lstrip("/")
-    elif reftype == "ref":
-        candidates = list(env.domains.standard_domain.labels)
-        target_name = target
+        # an article that moved keeps its file name: that match beats a similar-looking path
+        moved = [d for d in candidates if d.split("/")[-1] == target_name.split("/")[-1]]
+        close = moved[:1] or difflib.get_close_matches(target_name, candidates, n=1)
+        close = [("/" if target.startswith("/") else "") + c for c in close]
     else:
-        candidates = list(env.domains["math"].equations) if "math" in env.domains else []
-        target_name = target
-    close = difflib.get_close_matches(target_name, candidates, n=1)
+        if reftype == "ref":
+            candidates = list(env.domains.standard_domain.labels)
+        else:
+            candidates = list(env.domains["math"].equations) if "math" in env.domains else []
+        close = difflib.get_close_matches(target, candidates, n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     logger.warning(_REF_HINTS[reftype].format(target=target) + hint, location=node,
                    type="ref", subtype=reftype)
@@ -438,7 +541,7 @@ class KnowledgeBaseTranslator(HTML5Translator):
 
 def setup(app: Sphinx) -> None:
     app.connect("source-read", _check_source)
-    app.connect("builder-inited", _check_files_outside_categories)
+    app.connect("builder-inited", _check_files)
     # before Sphinx's own collectors copy titles into the navigation
     app.connect("doctree-read", _check_safety, priority=100)
     app.connect("warn-missing-reference", _missing_reference_hint)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from docutils import nodes
@@ -99,7 +98,7 @@ def base_url(app: Sphinx) -> str:
 
 
 def page_url(app: Sphinx, docname: str) -> str:
-    return base_url(app) + quote(app.builder.get_target_uri(docname))
+    return base_url(app) + app.builder.get_target_uri(docname)  # already percent-encoded by Sphinx
 
 
 def atom_feed(app: Sphinx, entries: list[Entry]) -> str:

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import html
+import os
 import posixpath
 import re
 from typing import Any
@@ -74,6 +75,8 @@ class Article:
     subtopic: str = ""
     excerpt: str = ""
     title_line: int = 1
+    tags_line: int = 1
+    update_lines: list[int] = dataclasses.field(default_factory=list)
     description: str = ""  # plain text for <meta name="description"> and og:description
     links: set[str] = dataclasses.field(default_factory=set)  # docnames, resolved after reading
     raw_links: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (kind, target)
@@ -102,7 +105,7 @@ class FrontMatterError(Exception):
 
 def split_front_matter(source: str) -> tuple[str | None, int]:
     """The YAML text of the front matter and the file line it starts on (or None)."""
-    lines = source.splitlines()
+    lines = source.removeprefix("\ufeff").splitlines()  # a byte-order mark some editors write
     if not lines or lines[0].strip() != "---":
         return None, 1
     for i in range(1, len(lines)):
@@ -161,12 +164,32 @@ def parse_front_matter(source: str, docname: str) -> tuple[Article, list[tuple[s
     for key in REQUIRED:
         if key not in seen:
             problems.append((f"'{key}' is missing from the front matter: add '{key}: ' ({KEYS[key]})", first_line))
+    today = _today()
+    if article.date and article.date > today:
+        problems.append((f"date {article.date} is in the future (today is {today}): write the day the article is "
+                         "published; a future date would pin it to the top of 最近更新 and the feed", seen["date"]))
+    for update, update_line in zip(article.updates, article.update_lines):
+        if article.date and update.date < article.date:
+            problems.append((f"update date {update.date} is before the article's date {article.date}: an update "
+                             "comes after publication; check both dates", update_line))
+        elif update.date > today:
+            problems.append((f"update date {update.date} is in the future (today is {today}): write the day of "
+                             "the change", update_line))
     expected = CATEGORIES.get(article.folder)
     if "category" in seen and expected and article.category and article.category != expected:
         problems.append((f"category '{article.category}' disagrees with the folder {article.folder}/: "
                          f"write 'category: {expected}' or move the file to the folder of its category",
                          seen["category"]))
     return article, problems
+
+
+def _today() -> str:
+    """Today in the site's time zone (China, UTC+8), or SOURCE_DATE_EPOCH's day for
+    reproducible builds; a day of slack for contributors west of it."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    now = (dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch and epoch.isdigit()
+           else dt.datetime.now(dt.timezone.utc))
+    return (now + dt.timedelta(hours=8) + dt.timedelta(days=1)).date().isoformat()
 
 
 def _as_date(value: Any, line: int, what: str) -> str:
@@ -215,6 +238,7 @@ def _apply(article: Article, key: str, value: Any, node, line: int, line_of) -> 
     elif key == "tags":
         tags = _string_list(value, line, "tags")
         article.tags = list(dict.fromkeys(tags))
+        article.tags_line = line
     elif key == "related":
         items = _string_list(value, line, "related")
         item_nodes = node.value if isinstance(node, yaml.SequenceNode) else []
@@ -239,6 +263,7 @@ def _apply(article: Article, key: str, value: Any, node, line: int, line_of) -> 
             if not note:
                 raise FrontMatterError("an 'updates' entry has an empty note: say what changed", entry_line)
             article.updates.append(Update(_as_date(entry["date"], entry_line, "update date"), note))
+            article.update_lines.append(entry_line)
     elif key in ("summary", "subtopic"):
         if not isinstance(value, str) or not value.strip():
             raise FrontMatterError(f"'{key}' must be text, e.g. {key}: {KEYS[key].split('e.g. ')[-1]}", line)
@@ -355,7 +380,7 @@ def _read_article(app: Sphinx, doctree: nodes.document) -> None:
     docname = env.docname
     if not is_article(docname):
         return
-    source = env.doc2path(docname).read_text(encoding="utf-8")
+    source = env.doc2path(docname).read_text(encoding="utf-8-sig")
     article, problems = parse_front_matter(source, docname)
     for message, line in problems:
         report(env, docname, line, message)
@@ -442,6 +467,15 @@ def check_site(app: Sphinx, env: BuildEnvironment) -> list[str]:
             elif kind in ("doc", "myst"):
                 links.add(target)
         article.links = {t for t in links if t in all_articles and t != docname}
+    # Tags that differ only in case or width would share one anchor on the tags page.
+    spelling: dict[str, tuple[str, str]] = {}
+    for docname, article in sorted(all_articles.items(), key=_age):
+        for tag in article.tags:
+            first = spelling.setdefault(sanitize.comparable(tag), (tag, docname))
+            if first[0] != tag:
+                logger.error(f"the tag '{tag}' is written '{first[0]}' in {first[1]}: write it the same way (tags "
+                             "are matched whatever their case)", location=(docname, article.tags_line),
+                             type="kb", subtype="article")
     # Titles are compared as readers see them: NFKC, invisible characters removed, any case.
     by_title: dict[str, list[str]] = {}
     for docname, article in sorted(all_articles.items(), key=_age):

@@ -19,7 +19,7 @@ PAGE_LINES = len((FIXTURE_SITE / PAGE).read_text(encoding="utf-8").splitlines())
 APPENDED = {
     "broken {doc}": ("\n见 {doc}`/large-model/memroy`。\n", 2,
                      "unknown document '/large-model/memroy': link an article by its path from the site root "
-                     "without .md, e.g. {doc}`/large-model/flash-attention` Did you mean 'large-model/memory'?"),
+                     "without .md, e.g. {doc}`/large-model/flash-attention` Did you mean '/large-model/memory'?"),
     "broken {ref}": ("\n见 {ref}`ddp-setup`。\n", 2, "unknown label 'ddp-setup': put a line (ddp-setup)= right above"),
     "broken {eq}": ("\n由式 {eq}`flash-eq-onlin` 可知。\n", 2,
                     "unknown equation label 'flash-eq-onlin'"),
@@ -38,7 +38,7 @@ APPENDED = {
     "raw <iframe>": ("\n<iframe src=\"https://example.com\"></iframe>\n", 2, "raw <iframe> is not allowed"),
     "raw <style>": ("\n<style>body{display:none}</style>\n", 2, "raw <style> is not allowed"),
     "inline event handler": ("\n<img src=\"x.png\" onerror=\"alert(1)\">\n", 2, "inline event handlers"),
-    "javascript: link": ("\n[点我](javascript:alert(1))\n", 2, "javascript: URLs are not allowed"),
+    "javascript: link": ("\n[点我](javascript:alert(1))\n", 2, "'javascript:' URLs are not allowed"),
 }
 
 

@@ -1,0 +1,126 @@
+"""Mermaid diagrams are parsed while the site builds: a syntax error fails ``make html``.
+
+Mermaid draws in the reader's browser, where a syntax error becomes a red "Syntax error in
+text" box that no build noticed. Every diagram of every page (nested in admonitions or
+tabs too) is parsed with the pinned Mermaid package in Node (``static/parse_mermaid.mjs``)
+once the pages are read; a failure is an error at the page's file and line. Parse results
+are cached by the diagram's text (``kb_diagram_cache``), and a page's errors are repeated on
+warm builds until the page is fixed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+_SCRIPT = Path(__file__).parent / "static" / "parse_mermaid.mjs"
+
+
+def _line(node: nodes.Node) -> int:
+    while node is not None:
+        if getattr(node, "line", None):
+            return node.line
+        node = node.parent
+    return 1
+
+
+def _collect(app: Sphinx, doctree: nodes.document) -> None:
+    found = [(_line(node), node.get("code", "")) for node in doctree.findall(lambda n: n.tagname == "mermaid")]
+    diagrams = app.env.__dict__.setdefault("kb_diagrams", {})
+    if found:
+        diagrams[app.env.docname] = found
+    else:
+        diagrams.pop(app.env.docname, None)
+    app.env.__dict__.setdefault("kb_diagrams_read", set()).add(app.env.docname)
+
+
+def _merge(app: Sphinx, env, docnames, other) -> None:
+    mine = env.__dict__.setdefault("kb_diagrams", {})
+    for docname in docnames:
+        if docname in getattr(other, "kb_diagrams", {}):
+            mine[docname] = other.kb_diagrams[docname]
+    env.__dict__.setdefault("kb_diagrams_read", set()).update(getattr(other, "kb_diagrams_read", set()))
+
+
+def _purge(app: Sphinx, env, docname: str) -> None:
+    for name in ("kb_diagrams", "kb_diagram_problems"):
+        getattr(env, name, {}).pop(docname, None)
+
+
+def _cache_path(app: Sphinx) -> Path:
+    return Path(app.config.kb_diagram_cache or Path(app.doctreedir) / "kb-mermaid-cache.json")
+
+
+def _key(code: str) -> str:
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+
+
+def parse(sources: list[str], node_modules: Path) -> list[str | None]:
+    """Mermaid's verdict on each diagram: None, or the parse error."""
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("`node` is not installed")
+    proc = subprocess.run([node, str(_SCRIPT)], input=json.dumps(sources), capture_output=True, text=True,
+                          encoding="utf-8", env={"KB_NODE_MODULES": str(node_modules),
+                                                 "PATH": str(Path(node).parent)}, timeout=300)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.strip()[-500:])
+    return json.loads(proc.stdout)
+
+
+def _check(app: Sphinx, env) -> list[str]:
+    if app.builder.format != "html" and app.builder.name != "epub":
+        return []
+    from .assets import node_modules_dir
+
+    read = env.__dict__.pop("kb_diagrams_read", set())
+    diagrams = getattr(env, "kb_diagrams", {})
+    problems = env.__dict__.setdefault("kb_diagram_problems", {})
+    pending = {docname: diagrams.get(docname, []) for docname in read}
+    path = _cache_path(app)
+    try:
+        cache = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    unknown = sorted({code for found in pending.values() for _line, code in found if _key(code) not in cache})
+    if unknown:
+        try:
+            verdicts = parse(unknown, node_modules_dir(app))
+        except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as err:
+            logger.error(f"sphinx_kb: Mermaid diagrams could not be checked ({err}); run `npm ci` "
+                         "(`make html` does it for you)", type="kb", subtype="diagram")
+            return []
+        cache.update({_key(code): verdict for code, verdict in zip(unknown, verdicts)})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(cache, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, path)  # builds sharing a cache never read half a file
+    for docname, found in pending.items():
+        problems[docname] = [(line, cache[_key(code)]) for line, code in found if cache.get(_key(code))]
+        if not problems[docname]:
+            del problems[docname]
+    for docname, found in sorted(problems.items()):
+        if docname not in env.found_docs:
+            continue
+        for line, message in found:
+            logger.error(f"Mermaid syntax error in this diagram: {message}. Check the diagram's syntax "
+                         "(https://mermaid.js.org/intro/syntax-reference.html); labels with brackets or "
+                         'quotes need "double quotes"', location=(docname, line), type="kb", subtype="diagram")
+    return []
+
+
+def setup(app: Sphinx) -> None:
+    app.add_config_value("kb_diagram_cache", "", "", str)
+    app.connect("doctree-read", _collect)
+    app.connect("env-merge-info", _merge)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-get-updated", _check)
