@@ -541,7 +541,9 @@ class KnowledgeBaseTranslator(HTML5Translator):
 
 def setup(app: Sphinx) -> None:
     app.connect("source-read", _check_source)
-    app.connect("builder-inited", _check_files)
+    # before Sphinx looks for pages (it does so before builder-inited), so that what cannot be
+    # built is excluded first
+    app.connect("config-inited", lambda app, config: _check_files(app))
     # before Sphinx's own collectors copy titles into the navigation
     app.connect("doctree-read", _check_safety, priority=100)
     app.connect("warn-missing-reference", _missing_reference_hint)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -33,8 +34,28 @@ def _line(node: nodes.Node) -> int:
     return 1
 
 
+def _code_lines(app: Sphinx, doctree: nodes.document) -> list[tuple[int, str]]:
+    """(file line of the diagram's first line, source) of each diagram: the nodes carry no line
+    of their own inside admonitions, so each diagram is found in the page's source, in order."""
+    try:
+        text = app.env.doc2path(app.env.docname).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    found, position = [], 0
+    for node in doctree.findall(lambda n: n.tagname == "mermaid"):
+        code = node.get("code", "")
+        first = code.strip().splitlines()[0] if code.strip() else ""
+        at = text.find(first, position) if first else -1
+        if at < 0:
+            found.append((_line(node), code))
+            continue
+        position = at + len(first)
+        found.append((text.count("\n", 0, at) + 1, code))
+    return found
+
+
 def _collect(app: Sphinx, doctree: nodes.document) -> None:
-    found = [(_line(node), node.get("code", "")) for node in doctree.findall(lambda n: n.tagname == "mermaid")]
+    found = _code_lines(app, doctree)
     diagrams = app.env.__dict__.setdefault("kb_diagrams", {})
     if found:
         diagrams[app.env.docname] = found
@@ -49,6 +70,14 @@ def _merge(app: Sphinx, env, docnames, other) -> None:
         if docname in getattr(other, "kb_diagrams", {}):
             mine[docname] = other.kb_diagrams[docname]
     env.__dict__.setdefault("kb_diagrams_read", set()).update(getattr(other, "kb_diagrams_read", set()))
+
+
+def _locate(first_line: int, message: str) -> tuple[int, str]:
+    """Mermaid counts lines from its own start, with one line before the diagram's first."""
+    match = re.match(r"Parse error on line (\d+):\s*", message)
+    if not match:
+        return first_line, message
+    return first_line + max(int(match.group(1)) - 2, 0), message[match.end():]
 
 
 def _purge(app: Sphinx, env, docname: str) -> None:
@@ -105,14 +134,14 @@ def _check(app: Sphinx, env) -> list[str]:
         temporary.write_text(json.dumps(cache, ensure_ascii=False, sort_keys=True), encoding="utf-8")
         os.replace(temporary, path)  # builds sharing a cache never read half a file
     for docname, found in pending.items():
-        problems[docname] = [(line, cache[_key(code)]) for line, code in found if cache.get(_key(code))]
+        problems[docname] = [_locate(line, cache[_key(code)]) for line, code in found if cache.get(_key(code))]
         if not problems[docname]:
             del problems[docname]
     for docname, found in sorted(problems.items()):
         if docname not in env.found_docs:
             continue
         for line, message in found:
-            logger.error(f"Mermaid syntax error in this diagram: {message}. Check the diagram's syntax "
+            logger.error(f"Mermaid syntax error: {message}. Check the diagram's syntax "
                          "(https://mermaid.js.org/intro/syntax-reference.html); labels with brackets or "
                          'quotes need "double quotes"', location=(docname, line), type="kb", subtype="diagram")
     return []

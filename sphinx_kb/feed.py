@@ -39,6 +39,11 @@ def _render(app: Sphinx, *children: nodes.Node) -> str:
 def _updates_pages(app: Sphinx):
     entries = feed_entries(app.env)
     pages = max(1, math.ceil(len(entries) / PER_PAGE))
+    # pages left from a build that had more entries would keep listing what is gone
+    for stale in (Path(app.outdir) / "updates").glob("page-*.html"):
+        number = stale.stem.removeprefix("page-")
+        if not number.isdigit() or int(number) > pages:
+            stale.unlink()
     for page in range(1, pages + 1):
         pagename = updates_pagename(page)
         chunk = entries[(page - 1) * PER_PAGE: page * PER_PAGE]

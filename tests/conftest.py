@@ -55,6 +55,7 @@ def build_site(srcdir: Path, outdir: Path, *extra: str, clean: bool = True) -> B
         [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-n", *extra,
          str(srcdir), str(outdir)],
         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "KB_ROOT": str(ROOT)},
+        timeout=600,  # a build that hangs fails the test instead of the whole run
     )
     return BuiltSite(srcdir, outdir, proc.returncode, proc.stdout + proc.stderr)
 
