@@ -369,11 +369,22 @@ def _check_urls(app: Sphinx, docname: str, doctree: nodes.document) -> None:
             # security settings it tries to guard); the site configures it once
             _refuse(docname, node, "Mermaid configuration in a diagram (%%{init: ...}%% or a --- config block) is "
                     "not allowed: the site sets Mermaid's theme and options. Remove it")
+        elif any(sanitize.url_problem(url) for url in _MERMAID_LINK.findall(code)):
+            _refuse(docname, node, "a Mermaid click link may only go to an http(s) address or a page of the site: "
+                    "fix the URL, or link to it from the text")
+        elif _MERMAID_CALLBACK.search(code):
+            _refuse(docname, node, "Mermaid click callbacks run script in readers' browsers: link with "
+                    'click NODE href "https://..." instead')
     for node in doctree.findall(addnodes.toctree):
         for title, ref in node.get("entries", []):
             if ref and (problem := sanitize.url_problem(ref)):
                 _error(docname, _line_of(node), f"toctree entry '{ref}': {problem}")
                 node["entries"] = [(t, r) for t, r in node["entries"] if r != ref]
+
+
+# click A href "url" / click A "url" / click A call fn() / click A fn
+_MERMAID_LINK = re.compile(r'^\s*click\s+\S+\s+(?:href\s+)?"([^"]*)"', re.M)
+_MERMAID_CALLBACK = re.compile(r'^\s*click\s+\S+\s+(?!href\b|")\S', re.M)
 
 
 def _type_problem(path: str, image: bool) -> str | None:

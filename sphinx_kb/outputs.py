@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import posixpath
 import queue
+import re
 import subprocess
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -28,6 +29,7 @@ from .metadata import CATEGORIES, is_article
 
 logger = logging.getLogger(__name__)
 REDIRECTS_FILE = "redirects.yaml"
+_DOCNAME = re.compile(r"^/?[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 # --- sitemap ---------------------------------------------------------------------------------
@@ -122,6 +124,12 @@ def _load_redirects(app: Sphinx, config) -> None:
     redirects = {}
     for key, value in root.value:
         old, new = str(key.value).strip().removesuffix(".md"), str(value.value).strip().removesuffix(".md")
+        if not (_DOCNAME.match(old) and _DOCNAME.match(new)):
+            # the target goes into the redirect page's script: only article paths, nothing else
+            logger.error(f"'{old}: {new}' is not a redirect between article paths: write 'folder/old-name: "
+                         "folder/new-name' (the paths of the .md files, without .md)",
+                         location=f"{path}:{key.start_mark.line + 1}", type="kb", subtype="redirect")
+            continue
         app._kb_redirect_lines[old] = (new, key.start_mark.line + 1)
         # absolute from the site root; sphinx-reredirects makes it relative to the old page
         redirects[old] = "/" + new.lstrip("/") + ".html"

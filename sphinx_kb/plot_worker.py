@@ -18,9 +18,17 @@ import sys
 import traceback
 
 
-def _install_guard(writable: list[str], readable: list[str], forbidden: list[str]) -> None:
+def _install_guard(writable: list[str], readable: list[str], forbidden: list[str],
+                   figures: tuple[str, str] | None = None) -> None:
     writable = [os.path.realpath(p) for p in writable]
     readable = [os.path.realpath(p) for p in readable] + writable
+    # the figures' folder takes only this block's PNG files (it may sit inside the published site)
+    figure_dir, figure_base = (os.path.realpath(figures[0]), figures[1]) if figures else ("", "")
+
+    def figure(path: str) -> bool:
+        name = os.path.basename(path)
+        return (bool(figure_dir) and os.path.dirname(path) == figure_dir and name.startswith(figure_base)
+                and name.endswith(".png"))
     forbidden = [os.path.realpath(p) for p in forbidden]
 
     def inside(path: str, roots: list[str]) -> bool:
@@ -39,7 +47,7 @@ def _install_guard(writable: list[str], readable: list[str], forbidden: list[str
                 os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC)
             if inside(path, forbidden):
                 refuse(f"read {path}")
-            if writing and not inside(path, writable) and path != os.devnull:
+            if writing and not inside(path, writable) and not figure(path) and path != os.devnull:
                 refuse(f"write {path} (only its working directory under the build)")
             if not writing and not inside(path, readable) and not path.startswith(("/dev/", "/proc/self/")):
                 refuse(f"read {path} (only the interpreter, the build and the system's fonts)")
@@ -48,7 +56,7 @@ def _install_guard(writable: list[str], readable: list[str], forbidden: list[str
             for arg in args:
                 if isinstance(arg, (str, bytes, os.PathLike)):
                     path = os.path.realpath(os.fsdecode(arg))
-                    if not inside(path, writable):
+                    if not inside(path, writable) and not figure(path):
                         refuse(f"change {path}")
         elif event.startswith(("socket.", "subprocess.", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
                                "os.system", "os.kill", "os.killpg", "pty.", "ctypes.", "winreg.")) \
@@ -95,8 +103,8 @@ def render(request: dict) -> dict:
     config.plot_formats = [tuple(f) if isinstance(f, list) else f for f in config.plot_formats]
     config.plot_working_directory = request["workdir"]
     mpl_plot.setup.config = config
-    _install_guard(writable=[request["workdir"], request["output_dir"]],
-                   readable=request["readable"], forbidden=request["forbidden"])
+    _install_guard(writable=[request["workdir"]], readable=[*request["readable"], request["output_dir"]],
+                   forbidden=request["forbidden"], figures=(request["output_dir"], request["output_base"]))
     try:
         results = mpl_plot.render_figures(
             code=request["code"], code_path=request["code_path"], output_dir=request["output_dir"],
