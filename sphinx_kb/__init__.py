@@ -28,8 +28,8 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import (assets, checks, codeblocks, diagrams, feed, fileinsertion, forking, mathrender, metadata, navigation, navtree,
-               outputs, plots, search)
+from . import (assets, checks, codeblocks, diagrams, feed, fileinsertion, forking, mathrender, metadata,
+               navigation, navtree, outputs, plots, search)
 
 __version__ = "0.1.0"
 

@@ -284,7 +284,7 @@ ACTIVE_TYPES = {".html", ".htm", ".xhtml", ".xht", ".shtml", ".svg", ".svgz", ".
 
 
 def _refuse(docname: str, node: nodes.Node, message: str, *, line: int | None = None) -> None:
-    _error(docname, line or _line_of(node), message)
+    _error(docname, line or line_of(node), message)
     _remove(node)
 
 
@@ -302,7 +302,7 @@ def _check_raw(docname: str, doctree: nodes.document) -> None:
     inline_stacks: dict[int, tuple[nodes.Element, list]] = {}
     verdicts: list[tuple[nodes.raw, str | None, int]] = []
     for node in list(doctree.findall(nodes.raw)):
-        line = _line_of(node)
+        line = line_of(node)
         if not _html_format(node):
             verdicts.append((node, None, line))
             gate.problems.append((line, f"raw {node.get('format') or ''} output is not allowed in articles: "
@@ -347,21 +347,10 @@ def _check_urls(app: Sphinx, docname: str, doctree: nodes.document) -> None:
         if uri and (problem := sanitize.url_problem(uri)):
             _refuse(docname, node, problem)
     for node in list(doctree.findall(nodes.image)):
-        if node.get("kb_generated"):  # a {plot} figure, made by the build
-            continue
-        uri = node.get("uri", "")
-        problem = sanitize.url_problem(uri, schemes=("http", "https"))
-        if problem is None and "://" not in uri:
-            problem = _local_file_problem(app, docname, uri, "image") or _type_problem(uri, image=True)
-        if problem:
-            _refuse(docname, node, problem)
+        if not node.get("kb_generated"):  # not a {plot} figure, which the build made itself
+            _check_file_link(app, docname, node, node.get("uri", ""), "image")
     for node in list(doctree.findall(addnodes.download_reference)):
-        target = node.get("reftarget", "")
-        problem = sanitize.url_problem(target, schemes=("http", "https"))
-        if problem is None and "://" not in target:
-            problem = _local_file_problem(app, docname, target, "download") or _type_problem(target, image=False)
-        if problem:
-            _refuse(docname, node, problem)
+        _check_file_link(app, docname, node, node.get("reftarget", ""), "download")
     for node in list(doctree.findall(lambda n: n.tagname == "mermaid")):
         code = node.get("code", "")
         if "%%{" in code or code.lstrip().startswith("---"):
@@ -378,13 +367,22 @@ def _check_urls(app: Sphinx, docname: str, doctree: nodes.document) -> None:
     for node in doctree.findall(addnodes.toctree):
         for title, ref in node.get("entries", []):
             if ref and (problem := sanitize.url_problem(ref)):
-                _error(docname, _line_of(node), f"toctree entry '{ref}': {problem}")
+                _error(docname, line_of(node), f"toctree entry '{ref}': {problem}")
                 node["entries"] = [(t, r) for t, r in node["entries"] if r != ref]
 
 
 # click A href "url" / click A "url" / click A call fn() / click A fn
 _MERMAID_LINK = re.compile(r'^\s*click\s+\S+\s+(?:href\s+)?"([^"]*)"', re.M)
 _MERMAID_CALLBACK = re.compile(r'^\s*click\s+\S+\s+(?!href\b|")\S', re.M)
+
+
+def _check_file_link(app: Sphinx, docname: str, node: nodes.Node, target: str, what: str) -> None:
+    """An image or download: a web address, or a file of a content folder of a safe type."""
+    problem = sanitize.url_problem(target, schemes=("http", "https"))
+    if problem is None and "://" not in target:
+        problem = _local_file_problem(app, docname, target, what) or _type_problem(target, image=what == "image")
+    if problem:
+        _refuse(docname, node, problem)
 
 
 def _type_problem(path: str, image: bool) -> str | None:
@@ -438,14 +436,14 @@ def _check_text(docname: str, doctree: nodes.document) -> None:
         text = str(node)
         if isinstance(node.parent, nodes.title) and (found := sanitize.control_problem(text, allow_newlines=False)):
             # headings become titles in the sidebar, the feed and search: nothing invisible
-            _error(docname, _line_of(node.parent), f"the heading: {found[1]}")
+            _error(docname, line_of(node.parent), f"the heading: {found[1]}")
             text = sanitize.visible(text)
         elif found := sanitize.bidi_problem(text):
-            _error(docname, _line_of(node.parent), found[1])
+            _error(docname, line_of(node.parent), found[1])
             text = "".join(c for c in text if c not in sanitize.BIDI_CONTROLS)
         if not isinstance(node.parent, (nodes.FixedTextElement, nodes.literal)) and _REFUSED_LINK.search(text):
             scheme = _REFUSED_LINK.search(text).group(2).lower()
-            _error(docname, _line_of(node.parent), f"'{scheme}:' URLs are not allowed in articles (only http:, "
+            _error(docname, line_of(node.parent), f"'{scheme}:' URLs are not allowed in articles (only http:, "
                    "https:, mailto: and links within the site): link to a web page or an article instead")
             text = _REFUSED_LINK.sub(lambda m: "]" if m.group(1).startswith("]") else "", text)
         if text != str(node):
@@ -463,10 +461,10 @@ def _check_titles(docname: str, doctree: nodes.document) -> None:
     if sections and sections[0].children and isinstance(sections[0][0], nodes.title):
         title = sections[0][0]
         if not sanitize.visible(title.astext()).strip():
-            _error(docname, _line_of(title), "the title after '#' is empty: write the article's title there")
+            _error(docname, line_of(title), "the title after '#' is empty: write the article's title there")
             title.children = [nodes.Text(docname.split("/")[-1])]
     for extra in sections[1:]:
-        _error(docname, _line_of(extra), "a second '#' title: an article has exactly one; make this heading a "
+        _error(docname, line_of(extra), "a second '#' title: an article has exactly one; make this heading a "
                                          "'##' section of the article")
 
 
@@ -485,7 +483,8 @@ def _check_safety(app: Sphinx, doctree: nodes.document) -> None:
                 node.parent.remove(node)
 
 
-def _line_of(node: nodes.Node) -> int:
+def line_of(node: nodes.Node) -> int:
+    """The line of a node, or of the nearest ancestor that has one."""
     while node is not None:
         if getattr(node, "line", None):
             return node.line

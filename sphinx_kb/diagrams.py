@@ -22,16 +22,10 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from .checks import line_of
+
 logger = logging.getLogger(__name__)
 _SCRIPT = Path(__file__).parent / "static" / "parse_mermaid.mjs"
-
-
-def _line(node: nodes.Node) -> int:
-    while node is not None:
-        if getattr(node, "line", None):
-            return node.line
-        node = node.parent
-    return 1
 
 
 def _code_lines(app: Sphinx, doctree: nodes.document) -> list[tuple[int, str]]:
@@ -47,7 +41,7 @@ def _code_lines(app: Sphinx, doctree: nodes.document) -> list[tuple[int, str]]:
         first = code.strip().splitlines()[0] if code.strip() else ""
         at = text.find(first, position) if first else -1
         if at < 0:
-            found.append((_line(node), code))
+            found.append((line_of(node), code))
             continue
         position = at + len(first)
         found.append((text.count("\n", 0, at) + 1, code))

@@ -18,7 +18,7 @@ import queue
 import re
 import subprocess
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 from xml.etree import ElementTree
 
 import yaml
@@ -56,6 +56,13 @@ def _complete_sitemap(app: Sphinx, exception) -> None:
         links.put(item)
 
 
+def _encode_url(url: str) -> str:
+    """sphinx-sitemap writes the page path raw: spaces, "#" and "?" in it are part of the path."""
+    origin, _, rest = url.partition("://")
+    host, _, page_path = rest.partition("/")
+    return f"{origin}://{host}/{quote(page_path, safe='/%')}" if rest else url
+
+
 def _encode_sitemap(app: Sphinx, exception) -> None:
     path = Path(app.outdir) / app.config.sitemap_filename
     if exception is not None or not path.exists():
@@ -64,11 +71,16 @@ def _encode_sitemap(app: Sphinx, exception) -> None:
     ElementTree.register_namespace("", namespace)
     tree = ElementTree.parse(path)
     changed = False
-    for loc in tree.getroot().iter(f"{{{namespace}}}loc"):
-        parts = urlsplit(loc.text or "")
-        encoded = urlunsplit(parts._replace(path=quote(parts.path, safe="/%")))
-        if encoded != loc.text:
-            loc.text, changed = encoded, True
+    for element in tree.getroot().iter():
+        if element.tag == f"{{{namespace}}}loc":
+            encoded = _encode_url(element.text or "")
+            if encoded != element.text:
+                element.text, changed = encoded, True
+        elif element.get("href"):  # the xhtml:link alternates
+            encoded = _encode_url(element.get("href"))
+            if encoded != element.get("href"):
+                element.set("href", encoded)
+                changed = True
     if changed:
         tree.write(path, encoding="utf-8", xml_declaration=True)
 

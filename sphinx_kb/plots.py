@@ -90,8 +90,11 @@ def confined_render_figures(code, code_path, output_dir, output_base, context, f
     finally:
         mpl_plot._run_code = original_run_code
 
-    # under the doctrees, never in the published output
     app = mpl_plot.setup.app
+    key = _cache_key(code, output_base, config)
+    if (cached := _from_cache(app, key, output_dir, output_base, config)) is not None:
+        return cached
+    # under the doctrees, never in the published output
     workdir = _work_root(app) / output_base
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
@@ -120,7 +123,53 @@ def confined_render_figures(code, code_path, output_dir, output_base, context, f
         lines = [line for line in str(reply["error"]).strip().splitlines() if line.strip()]
         raise PlotRefused(f"the plot's code raised {lines[-1].strip() if lines else 'an error'}\n"
                           + "\n".join(lines[-12:-1]))
+    results = _results(reply, output_dir, output_base, config)
+    _to_cache(app, key, reply, results)
+    return results
+
+
+# A block's figures depend only on its code, its file name and the plot settings (the site's
+# plots are deterministic), so a clean build, or another build of the same pages, reuses them.
+
+def _cache_key(code: str, output_base: str, config) -> str:
+    import matplotlib
+
+    identity = [code, output_base, _config_values(config), _WORKER.read_text(encoding="utf-8"), matplotlib.__version__]
+    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=repr).encode()).hexdigest()
+
+
+def _cache_root(app: Sphinx) -> Path:
+    return Path(app.config.kb_plot_cache or Path(app.doctreedir) / "kb-plot-cache")
+
+
+def _from_cache(app: Sphinx, key: str, output_dir: str, output_base: str, config) -> list | None:
+    entry = _cache_root(app) / key
+    try:
+        reply = json.loads((entry / "reply.json").read_text(encoding="utf-8"))
+        for piece, images in reply["results"]:
+            for basename, _dirname, formats in images:
+                for fmt in formats:
+                    shutil.copyfile(entry / f"{basename}.{fmt}", Path(output_dir) / f"{basename}.{fmt}")
+            for image in images:
+                image[1] = output_dir
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
     return _results(reply, output_dir, output_base, config)
+
+
+def _to_cache(app: Sphinx, key: str, reply: dict, results: list) -> None:
+    entry = _cache_root(app) / key
+    temporary = entry.with_name(f"{key}.{os.getpid()}")
+    try:
+        temporary.mkdir(parents=True, exist_ok=True)
+        for _piece, images in results:
+            for image in images:
+                for fmt in image.formats:
+                    shutil.copyfile(image.filename(fmt), temporary / f"{image.basename}.{fmt}")
+        (temporary / "reply.json").write_text(json.dumps(reply), encoding="utf-8")
+        os.replace(temporary, entry)  # builds sharing a cache never see half an entry
+    except OSError:
+        shutil.rmtree(temporary, ignore_errors=True)
 
 
 def _work_root(app: Sphinx) -> Path:
@@ -274,4 +323,5 @@ def setup(app: Sphinx) -> None:
     app.add_directive("plot", PlotDirective, override=True)
     mpl_plot.render_figures = confined_render_figures
     app.add_config_value("kb_plot_timeout", WALL_SECONDS, "env", int)
+    app.add_config_value("kb_plot_cache", "", "", str)
     app.connect("build-finished", _stop_server)

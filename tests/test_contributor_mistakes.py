@@ -158,6 +158,14 @@ def test_duplicate_tag_spelling_blames_the_newer_article(mistakes_build):
     assert not [w for w in site.warnings if "/site/python/tag-upper.md" in w]
 
 
+def test_odd_file_names_still_give_a_complete_valid_sitemap_and_feed(mistakes_build):
+    """Names with spaces, Chinese, '#' or '?' fail the build, but what it writes stays correct:
+    every sitemap URL percent-encoded and a built page, every feed link a built page."""
+    src, site = mistakes_build
+    _check_outputs(site.outdir)
+    assert any("my%20article.html" in url for url in _sitemap(site.outdir))
+
+
 # --- warm builds -----------------------------------------------------------------------------
 
 def _pages(outdir: Path) -> set[str]:

@@ -372,6 +372,14 @@ def test_the_hostile_build_fails_and_keeps_every_page(serial_build):
             assert (site.outdir / _page(index, case)[0].replace(".md", ".html")).exists(), case.name
 
 
+def test_the_feed_and_sitemap_stay_strict_xml(serial_build):
+    from xml.etree import ElementTree
+
+    src, site = serial_build
+    for name in ("atom.xml", "sitemap.xml"):
+        ElementTree.parse(site.outdir / name)  # raises on a control character or broken markup
+
+
 def test_plot_code_left_nothing_outside_the_build(serial_build):
     assert not Path("/tmp/kb-hostile-write").exists()
     assert not Path("/tmp/kb-hostile-exec").exists()

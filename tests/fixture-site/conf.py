@@ -12,8 +12,10 @@ globals().update(
 project = "测试知识库"
 html_title = "测试知识库"
 kb_node_modules = str(_ROOT / "node_modules")
-# the test run's many builds of this site share one cache of Mermaid's verdicts
-kb_diagram_cache = str(_ROOT / "tests" / ".fixture-build" / "mermaid-cache.json")
+# the test run's many builds of this site share its Mermaid verdicts and plot figures (under
+# tests/.fixture-build/shared/, which every test run starts without)
+kb_diagram_cache = str(_ROOT / "tests" / ".fixture-build" / "shared" / "mermaid-cache.json")
+kb_plot_cache = str(_ROOT / "tests" / ".fixture-build" / "shared" / "plot-cache")
 
 # Copies of this site in temporary folders are not git checkouts: no "last updated" there.
 suppress_warnings = ["git"]
