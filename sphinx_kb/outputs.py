@@ -105,7 +105,7 @@ def _remove_stale_pages(app: Sphinx, exception) -> None:
     if exception is not None or not removed or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
-    redirected = set(app.config.redirects or {})
+    redirected = set(getattr(app.config, "redirects", None) or {})
     for docname in sorted(removed):
         if docname in app.env.found_docs or docname in redirected:
             continue
@@ -145,7 +145,8 @@ def _load_redirects(app: Sphinx, config) -> None:
         app._kb_redirect_lines[old] = (new, key.start_mark.line + 1)
         # absolute from the site root; sphinx-reredirects makes it relative to the old page
         redirects[old] = "/" + new.lstrip("/") + ".html"
-    config.redirects = {**(config.redirects or {}), **redirects}
+    if redirects:
+        config.redirects = {**(config.redirects or {}), **redirects}
 
 
 def _git(srcdir: Path, *args: str) -> list[str] | None:
@@ -207,8 +208,17 @@ def _same_name(old: str, docs) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def _has_redirects(srcdir: Path) -> bool:
+    try:
+        lines = (srcdir / REDIRECTS_FILE).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return False
+    return any(line.strip() and not line.lstrip().startswith("#") for line in lines)
+
+
 def setup(app: Sphinx) -> None:
-    app.setup_extension("sphinx_reredirects")
+    if _has_redirects(Path(app.srcdir)):  # sphinx-reredirects (and the linkcheck it imports) only when used
+        app.setup_extension("sphinx_reredirects")
     app.connect("config-inited", _load_redirects)
     app.connect("env-get-outdated", _note_changes)
     app.connect("env-get-updated", _rewrite_all_if_pages_changed)

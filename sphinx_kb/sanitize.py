@@ -19,7 +19,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-import justhtml
 
 # Text-level and structural HTML that Markdown lacks; nothing that runs, loads, styles,
 # submits, embeds or takes over the page (no script, style, iframe, form, svg, math, textarea…).
@@ -99,6 +98,8 @@ class HtmlGate:
         stack = self._block_stack if stack is None else stack
         out: list[str] = []
         refused = False
+        import justhtml  # only pages with raw HTML pay for the parser
+
         tokens = list(justhtml.stream(fragment))
         for index, (kind, data) in enumerate(tokens):
             if kind == "text":
