@@ -105,6 +105,48 @@ class ConfinedInclude(Include):
         return super().run()
 
 
+# --- classes -----------------------------------------------------------------------------------
+# Raw HTML may not carry class=, and neither may directives: a :class: option (or .. class::,
+# .. container::) could put one of the theme's own classes on content, such as furo's fixed,
+# page-covering "overlay". No article needs one.
+
+_NO_CLASSES = ("articles cannot set classes (a theme class can restyle or cover the page): remove the "
+               ":class: option")
+
+
+def _refuse_class(argument):
+    raise ValueError(_NO_CLASSES)
+
+
+class RefusedClass(Directive):
+    has_content = True
+    optional_arguments = 1
+    final_argument_whitespace = True
+
+    def run(self):
+        return [_refusal(self, self.name, _NO_CLASSES.replace("the :class: option", f"the {self.name} directive"))]
+
+
+def _refuse_class_options(app: Sphinx) -> None:
+    """Every directive and role that takes :class: refuses it, whoever registered it."""
+    from docutils.parsers.rst import directives, roles
+
+    classes = set(directives._directives.values())
+    for module_name, class_name in directives._directive_registry.values():
+        module = __import__(f"docutils.parsers.rst.directives.{module_name}", fromlist=[class_name])
+        classes.add(getattr(module, class_name))
+    for domain in app.env.domains.values() if hasattr(app.env.domains, "values") else []:
+        classes.update(domain.directives.values())
+    for role in [*roles._roles.values(), *roles._role_registry.values()]:
+        options = getattr(role, "options", None)
+        if isinstance(options, dict) and "class" in options:
+            options["class"] = _refuse_class
+    for directive in classes:
+        spec = getattr(directive, "option_spec", None)
+        if isinstance(spec, dict) and "class" in spec:
+            spec["class"] = _refuse_class
+
+
 def setup(app: Sphinx) -> None:
     mocking.MockIncludeDirective.run = _confined_mock_include
     app.add_directive("literalinclude", ConfinedLiteralInclude, override=True)
@@ -112,3 +154,6 @@ def setup(app: Sphinx) -> None:
     app.add_directive("raw", ConfinedRaw, override=True)
     app.add_directive("include", ConfinedInclude, override=True)
     app.add_directive("meta", RefusedMeta, override=True)
+    for name in ("class", "rst-class", "container"):
+        app.add_directive(name, RefusedClass, override=True)
+    app.connect("builder-inited", _refuse_class_options)

@@ -312,7 +312,14 @@ class PlotDirective(mpl_plot.PlotDirective):
         document = self.state.document
         subdoc = new_document(document["source"], document.settings)
         subdoc.reporter = document.reporter
-        Parser().parse("\n" * max(self.lineno - 1, 0) + "\n".join(captured.lines), subdoc)
+        # matplotlib's own :class: lines (pages may not set classes; these are ours to set)
+        classes = [line.split(":class:", 1)[1].strip().strip("[]'\" ") for line in captured.lines
+                   if line.strip().startswith(":class:")]
+        lines = [line for line in captured.lines if not line.strip().startswith(":class:")]
+        Parser().parse("\n" * max(self.lineno - 1, 0) + "\n".join(lines), subdoc)
+        for figure in subdoc.findall(lambda n: isinstance(n, (nodes.figure, nodes.image))):
+            if isinstance(figure, nodes.figure) or not isinstance(figure.parent, nodes.figure):
+                figure["classes"] += [c for c in " ".join(classes).replace(",", " ").split() if c]
         for image in subdoc.findall(nodes.image):
             image["kb_generated"] = True  # the build's own file, not one the article points to
         return [*errors, *subdoc.children]

@@ -129,7 +129,13 @@ class HtmlGate:
                 tag = data
                 if tag in VOID_TAGS and tag in ALLOWED_TAGS:
                     continue
-                if refused and stack and stack[-1].refused and stack[-1].tag != tag:
+                # refused elements left open inside this one (<div><svg/onload…></div>) end with it
+                while stack and stack[-1].refused and stack[-1].tag != tag and any(o.tag == tag for o in stack):
+                    stack.pop()
+                if stack and stack[-1].refused and stack[-1].tag == tag:
+                    stack.pop()
+                    continue
+                if refused and stack and stack[-1].refused:
                     continue  # inside a refused element (<svg><a>…</a></svg>): already reported
                 if not stack or stack[-1].tag != tag:
                     expected = f"</{stack[-1].tag}> (opened on line {stack[-1].line})" if stack else "nothing"
@@ -137,8 +143,8 @@ class HtmlGate:
                                           "Close HTML tags in the order they were opened"))
                     refused = True
                     continue
-                if not stack.pop().refused:
-                    out.append(f"</{tag}>")
+                stack.pop()
+                out.append(f"</{tag}>")
         return None if refused else "".join(out)
 
     def close(self, stack: list[_Open] | None = None, where: str = "the page") -> list[object]:

@@ -217,6 +217,14 @@ def _cases() -> list[Case]:
         c("plot writes a page beside its figure", "```{plot}\nopen('OUTDIR/plot_directive/python/kbx86.html', 'w')"
           ".write('<script>KBX86</script>')\n```\n", 1, "the plot's code raised PermissionError: a {plot} block may "
           "not write", "KBX86"),
+        c("theme class on a note", ":::{note}\n:class: overlay\nKBX88 盖住页面\n:::\n", 2,
+          "'note': Invalid option value for 'class': overlay: articles cannot set classes (a theme class can "
+          "restyle or cover the page): remove the :class: option", 'class="admonition note overlay'),
+        c("theme class on an image", "```{image} https://example.com/a.png\n:class: sidebar-drawer\n```\n", 2,
+          "articles cannot set classes", "sidebar-drawer\" src"),
+        c("rst container with a class", "```{eval-rst}\n.. container:: overlay\n\n   KBX90\n```\n", 2,
+          "container: articles cannot set classes (a theme class can restyle or cover the page): remove the "
+          "container directive", "KBX90"),
         # --- committed files outside the content ---
         c("redirect to javascript", "", 1, "is not a redirect between article paths", "KBX87", path="redirects.yaml"),
         # --- pages that are not articles ---
