@@ -317,10 +317,9 @@ class PlotDirective(mpl_plot.PlotDirective):
                    if line.strip().startswith(":class:")]
         lines = [line for line in captured.lines if not line.strip().startswith(":class:")]
         Parser().parse("\n" * max(self.lineno - 1, 0) + "\n".join(lines), subdoc)
-        for figure in subdoc.findall(lambda n: isinstance(n, (nodes.figure, nodes.image))):
-            if isinstance(figure, nodes.figure) or not isinstance(figure.parent, nodes.figure):
-                figure["classes"] += [c for c in " ".join(classes).replace(",", " ").split() if c]
+        names = [c for c in " ".join(classes).replace(",", " ").split() if c]
         for image in subdoc.findall(nodes.image):
+            image["classes"] += names  # where a figure's :class: goes in docutils
             image["kb_generated"] = True  # the build's own file, not one the article points to
         return [*errors, *subdoc.children]
 
