@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COPY = ["conf.py", "index.md", "glossary.md", "python", "large-model", "computer-vision", "_static",
-        "_templates", "locale", "sphinx_kb"]
+COPY = ["conf.py", "index.md", "glossary.md", "redirects.yaml", "python", "large-model", "computer-vision",
+        "_static", "_templates", "locale", "sphinx_kb"]
 PLAIN_CONF = '''
 project = "plain"
 language = "zh_CN"
@@ -51,7 +51,8 @@ def site_copy(workdir: Path, name: str = "site", plots: bool = True) -> Path:
     src.mkdir()
     for entry in COPY:
         path = ROOT / entry
-        (shutil.copytree if path.is_dir() else shutil.copy2)(path, src / entry)
+        if path.exists():  # _templates/ is optional: the site has none of its own today
+            (shutil.copytree if path.is_dir() else shutil.copy2)(path, src / entry)
     if not plots:
         for page in src.glob("*/*.md"):
             text = page.read_text(encoding="utf-8")
