@@ -70,6 +70,7 @@ html_favicon = str(ROOT / "_static" / "favicon.svg")
 html_css_files = ["kb.css"]
 html_copy_source = False
 html_show_sourcelink = False
+html_show_sphinx = False  # the footer says 主题：Furo, in Chinese, not "Made with Sphinx and @pradyunsg's Furo"
 html_theme_options = {
     "navigation_with_keys": True,
     "source_repository": REPOSITORY_URL + "/",

@@ -17,6 +17,7 @@ fetches that instead (``static/site/kb-search-summaries.js``).
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 from docutils import nodes
@@ -186,8 +187,33 @@ def _write_summary(app: Sphinx, pagename: str, templatename, context, doctree) -
         app.add_js_file(SUMMARY_LOADER, loading_method="defer")
 
 
+# Strings of Sphinx's search page that its zh_CN catalogue lacks (Sphinx 8.2 added a plural
+# form for the result count); shown to readers in English otherwise.
+_MISSING_TRANSLATIONS = {
+    "Search finished, found one page matching the search query.": ["搜索完成，共找到 ${resultCount} 篇相关页面。"],
+}
+
+
+def _complete_translations(app: Sphinx, exception) -> None:
+    path = Path(app.outdir) / "_static" / "translations.js"
+    if exception is not None or app.builder.format != "html" or not path.exists():
+        return
+    text = path.read_text(encoding="utf-8")
+    start, end = text.find("{"), text.rfind("}")
+    try:
+        catalogue = json.loads(text[start:end + 1])
+    except ValueError:
+        return
+    missing = {k: v for k, v in _MISSING_TRANSLATIONS.items() if k not in catalogue.get("messages", {})}
+    if missing:
+        catalogue.setdefault("messages", {}).update(missing)
+        path.write_text("Documentation.addTranslations(" + json.dumps(catalogue, ensure_ascii=False, indent=4,
+                                                                       sort_keys=True) + ");\n", encoding="utf-8")
+
+
 def setup(app: Sphinx) -> None:
     app.add_search_language(ChineseSearch)
     app.connect("config-inited", _use_our_ranking)
     app.connect("html-page-context", _write_summary)
     app.connect("doctree-resolved", _index_each_word_once)
+    app.connect("build-finished", _complete_translations)

@@ -131,3 +131,16 @@ def test_indexing_each_word_once_gives_sphinx_s_own_index(real_site):
             indexer.feed(path.stem, path.name, path.stem, pickle.loads(path.read_bytes()))
         indexes.append((indexer._mapping, indexer._title_mapping, indexer._all_titles))
     assert indexes[0][0] and indexes[0] == indexes[1]
+
+
+@pytest.mark.parametrize(("query", "expected"), [("显存", "篇相关页面"), ("共享权重", "篇相关页面")])
+def test_interface_text_around_search_is_chinese(offline_page, fixture_server, query, expected):
+    """The result count (a plural form Sphinx's zh_CN catalogue lacks), the back-to-top button
+    and the footer read in Chinese; none of furo's or Sphinx's English is left on the page."""
+    top_results(offline_page, fixture_server, query)
+    summary = offline_page.text_content("#search-results .search-summary")
+    assert summary.startswith("搜索完成") and expected in summary, summary
+    text = offline_page.evaluate("() => document.body.textContent")
+    for english in ("Search finished", "Back to top", "Made with", "pradyunsg", "Sphinx</a> and"):
+        assert english not in text, english
+    assert "回到顶部" in text and "主题：" in text
