@@ -130,7 +130,7 @@ def _front_matter_gate(docname: str, text: str) -> str:
     """Every page's front matter is checked, not only articles': MyST's own keys are refused
     and blanked before MyST reads the page (articles' other keys are checked by metadata);
     pages that are not articles take no front matter."""
-    from .metadata import FrontMatterError, is_article, split_front_matter
+    from .metadata import FrontMatterError, aliased_keys, is_article, split_front_matter
 
     try:
         front, first_line = split_front_matter(text)
@@ -147,12 +147,16 @@ def _front_matter_gate(docname: str, text: str) -> str:
     lines = text.split("\n")
     article = is_article(docname)
     blanked = False
+    aliased = aliased_keys(root)
     for key_node, value_node in root.value:
         key = str(key_node.value)
-        if article and key not in _MYST_KEYS:
+        if article and key not in _MYST_KEYS and key not in aliased:
             continue
         line = first_line + key_node.start_mark.line
-        if key in _MYST_KEYS:
+        if key in aliased:
+            message = (f"front matter '{key}:' uses a YAML anchor or alias (&name, *name), which is not allowed "
+                       "(a few aliases can stand for gigabytes of text): write the value out")
+        elif key in _MYST_KEYS:
             message = (f"front matter '{key}:' is not allowed: pages cannot change how MyST builds them or add "
                        "<meta> tags (a refresh would redirect every reader). Remove it")
         else:

@@ -16,6 +16,7 @@ import html
 import os
 import posixpath
 import re
+import reprlib
 from typing import Any
 
 import yaml
@@ -103,6 +104,26 @@ class FrontMatterError(Exception):
         self.line = line
 
 
+def aliased_keys(root) -> set[str]:
+    """Top-level keys whose value shares a node with another place (a YAML alias, *name): a
+    few lines of aliases can stand for gigabytes of text once printed, so they are refused."""
+    seen: dict[int, str] = {}
+    aliased: set[str] = set()
+    for key_node, value_node in getattr(root, "value", []):
+        stack = [value_node]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                aliased.update({seen[id(node)], str(key_node.value)})
+                continue
+            seen[id(node)] = str(key_node.value)
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                stack.extend(child for pair in node.value for child in pair)
+    return aliased
+
+
 def split_front_matter(source: str) -> tuple[str | None, int]:
     """The YAML text of the front matter and the file line it starts on (or None)."""
     lines = source.removeprefix("\ufeff").splitlines()  # a byte-order mark some editors write
@@ -141,9 +162,13 @@ def parse_front_matter(source: str, docname: str) -> tuple[Article, list[tuple[s
         return first_line + node.start_mark.line
 
     seen: dict[str, int] = {}
+    aliased = aliased_keys(root)
     for key_node, value_node in root.value:
         key = key_node.value
         line = line_of(key_node)
+        if key in aliased:
+            seen.setdefault(key, line)
+            continue  # refused, with its own message, before MyST reads the page (checks.py)
         if key in seen:
             problems.append((f"'{key}' is given twice (first on line {seen[key]}): keep one", line))
             continue
@@ -183,6 +208,16 @@ def parse_front_matter(source: str, docname: str) -> tuple[Article, list[tuple[s
     return article, problems
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 2, 4, 4, 60, 60
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: short, and never the full text of a nested YAML structure
+    (aliases can make one that would print as gigabytes)."""
+    return sanitize.visible(value[:80]) if isinstance(value, str) else _REPR.repr(value)
+
+
 def _today() -> str:
     """Today in the site's time zone (China, UTC+8), or SOURCE_DATE_EPOCH's day for
     reproducible builds; a day of slack for contributors west of it."""
@@ -197,13 +232,15 @@ def _as_date(value: Any, line: int, what: str) -> str:
         value = value.date()
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = str(value).strip() if value is not None else ""
+    if not isinstance(value, (str, int)):
+        raise FrontMatterError(f"{what} '{_shown(value)}' is not a date: write it as YYYY-MM-DD, e.g. 2026-01-11", line)
+    text = str(value).strip()
     if _DATE.match(text):
         try:
             return dt.date.fromisoformat(text).isoformat()
         except ValueError:
             pass
-    raise FrontMatterError(f"{what} '{value}' is not a date: write it as YYYY-MM-DD, e.g. 2026-01-11", line)
+    raise FrontMatterError(f"{what} '{_shown(value)}' is not a date: write it as YYYY-MM-DD, e.g. 2026-01-11", line)
 
 
 def _clean_text(text: str, line: int, what: str) -> str:
@@ -218,7 +255,7 @@ def _string_list(value: Any, line: int, key: str) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
-        raise FrontMatterError(f"'{key}' must be a YAML list, e.g. {key}: [{value}]", line)
+        raise FrontMatterError(f"'{key}' must be a YAML list, e.g. {key}: [{_shown(value)}]", line)
     if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
         raise FrontMatterError(f"'{key}' must be a list of plain values, e.g. {key}: [a, b]", line)
     items = [_clean_text(str(v).strip(), line, f"'{key}' entry '{sanitize.visible(str(v))}'") for v in value]
@@ -233,7 +270,7 @@ def _apply(article: Article, key: str, value: Any, node, line: int, line_of) -> 
     elif key == "category":
         if not isinstance(value, str) or value not in CATEGORIES.values():
             raise FrontMatterError(
-                f"unknown category '{value}': use one of " + ", ".join(f'"{v}"' for v in CATEGORIES.values()), line)
+                f"unknown category '{_shown(value)}': use one of " + ", ".join(f'"{v}"' for v in CATEGORIES.values()), line)
         article.category = value
     elif key == "tags":
         tags = _string_list(value, line, "tags")

@@ -227,6 +227,13 @@ def _cases() -> list[Case]:
           "container directive", "KBX90"),
         # --- committed files outside the content ---
         c("redirect to javascript", "", 1, "is not a redirect between article paths", "KBX87", path="redirects.yaml"),
+        c("YAML alias bomb", "正文。\n", "front", "front matter 'a:' uses a YAML anchor or alias (&name, *name), "
+          "which is not allowed (a few aliases can stand for gigabytes of text): write the value out", "KBYAML",
+          front="a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+                "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+                "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]\nj: [*i, *i, *i, *i, *i, *i, *i, *i, *i]\n"),
         # --- pages that are not articles ---
         c("html_meta in a category page", "", 2, "front matter 'myst:' is not allowed", "kbx80",
           path="large-model/index.md"),
