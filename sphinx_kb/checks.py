@@ -108,17 +108,14 @@ def _check_source(app: Sphinx, docname: str, source: list[str]) -> None:
 def _hygiene(docname: str, text: str) -> str:
     """Bidirectional controls (Trojan Source) and control characters, anywhere in a page,
     are reported with line and column and never reach the page."""
-    bad = [(i, c) for i, c in enumerate(text) if c in sanitize.BIDI_CONTROLS
-           or (unicodedata.category(c) == "Cc" and c not in "\n\t\r")]
-    for i, char in bad[:5]:
+    if not sanitize.UNWANTED_IN_PAGES.search(text):  # the common case: one regex pass, no loop
+        return text
+    for match in list(sanitize.UNWANTED_IN_PAGES.finditer(text))[:5]:
+        i = match.start()
         line = text.count("\n", 0, i) + 1
         column = i - (text.rfind("\n", 0, i) + 1) + 1
-        found = sanitize.control_problem(char)
-        _error(docname, line, f"column {column}: {found[1]}")
-    if bad:
-        text = "".join(c for c in text if c not in sanitize.BIDI_CONTROLS
-                       and (unicodedata.category(c) != "Cc" or c in "\n\t\r"))
-    return text
+        _error(docname, line, f"column {column}: {sanitize.control_problem(match.group())[1]}")
+    return sanitize.UNWANTED_IN_PAGES.sub("", text)
 
 
 # Front matter keys that MyST itself acts on: per-page parser settings (which could turn on
@@ -131,6 +128,7 @@ def _front_matter_gate(docname: str, text: str) -> str:
     and blanked before MyST reads the page (articles' other keys are checked by metadata);
     pages that are not articles take no front matter."""
     from .metadata import FrontMatterError, aliased_keys, is_article, split_front_matter
+    from .metadata import _Loader as _FrontMatterLoader  # libyaml's parser, as the front matter checks use
 
     try:
         front, first_line = split_front_matter(text)
@@ -139,7 +137,7 @@ def _front_matter_gate(docname: str, text: str) -> str:
     if front is None:
         return text
     try:
-        root = yaml.compose(front, Loader=yaml.SafeLoader)
+        root = yaml.compose(front, Loader=_FrontMatterLoader)
     except yaml.YAMLError:
         return text
     if not isinstance(root, yaml.MappingNode):

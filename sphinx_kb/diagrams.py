@@ -31,12 +31,15 @@ _SCRIPT = Path(__file__).parent / "static" / "parse_mermaid.mjs"
 def _code_lines(app: Sphinx, doctree: nodes.document) -> list[tuple[int, str]]:
     """(file line of the diagram's first line, source) of each diagram: the nodes carry no line
     of their own inside admonitions, so each diagram is found in the page's source, in order."""
+    diagrams = list(doctree.findall(lambda n: n.tagname == "mermaid"))
+    if not diagrams:
+        return []  # most pages: no second read of the source
     try:
         text = app.env.doc2path(app.env.docname).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         text = ""
     found, position = [], 0
-    for node in doctree.findall(lambda n: n.tagname == "mermaid"):
+    for node in diagrams:
         code = node.get("code", "")
         first = code.strip().splitlines()[0] if code.strip() else ""
         at = text.find(first, position) if first else -1

@@ -135,7 +135,7 @@ def _refuse_class_options(app: Sphinx) -> None:
     for module_name, class_name in directives._directive_registry.values():
         module = __import__(f"docutils.parsers.rst.directives.{module_name}", fromlist=[class_name])
         classes.add(getattr(module, class_name))
-    for domain in app.env.domains.values() if hasattr(app.env.domains, "values") else []:
+    for domain in app.env.domains.values():
         classes.update(domain.directives.values())
     for role in [*roles._roles.values(), *roles._role_registry.values()]:
         options = getattr(role, "options", None)

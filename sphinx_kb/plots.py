@@ -7,8 +7,8 @@ parser with ``state_machine.insert_input``, which MyST's state machine does not 
 reStructuredText ourselves, as MyST does for ``{eval-rst}``.
 
 A plot's code comes from a pull request, and matplotlib would ``exec`` it inside the build.
-Instead, each block that needs rendering runs in its own child process (``plot_worker.py``):
-a minimal environment (no secrets, no CI or Read the Docs variables), a fresh working
+Instead, each block that needs rendering runs in a fresh fork of a clean server process that
+has imported matplotlib once (``plot_worker.py``): a minimal environment (no secrets, no CI or Read the Docs variables), a fresh working
 directory under the build, CPU-time, memory and wall-clock limits, its own process group
 (killed whole on timeout), no network namespace where ``unshare`` works, and an audit hook
 against sockets, new processes and files outside the build. A block that loops, exits the
@@ -131,10 +131,15 @@ def confined_render_figures(code, code_path, output_dir, output_base, context, f
 # A block's figures depend only on its code, its file name and the plot settings (the site's
 # plots are deterministic), so a clean build, or another build of the same pages, reuses them.
 
+@functools.cache
+def _worker_source() -> str:
+    return _WORKER.read_text(encoding="utf-8")
+
+
 def _cache_key(code: str, output_base: str, config) -> str:
     import matplotlib
 
-    identity = [code, output_base, _config_values(config), _WORKER.read_text(encoding="utf-8"), matplotlib.__version__]
+    identity = [code, output_base, _config_values(config), _worker_source(), matplotlib.__version__]
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=repr).encode()).hexdigest()
 
 
@@ -312,14 +317,13 @@ class PlotDirective(mpl_plot.PlotDirective):
         document = self.state.document
         subdoc = new_document(document["source"], document.settings)
         subdoc.reporter = document.reporter
-        # matplotlib's own :class: lines (pages may not set classes; these are ours to set)
-        classes = [line.split(":class:", 1)[1].strip().strip("[]'\" ") for line in captured.lines
-                   if line.strip().startswith(":class:")]
+        # matplotlib writes ":class: plot-directive" (a page's own :class: is refused before it
+        # gets here): the class is set on the image directly, where docutils puts a figure's
+        # :class:, since the option itself is refused to content
         lines = [line for line in captured.lines if not line.strip().startswith(":class:")]
         Parser().parse("\n" * max(self.lineno - 1, 0) + "\n".join(lines), subdoc)
-        names = [c for c in " ".join(classes).replace(",", " ").split() if c]
         for image in subdoc.findall(nodes.image):
-            image["classes"] += names  # where a figure's :class: goes in docutils
+            image["classes"].append("plot-directive")
             image["kb_generated"] = True  # the build's own file, not one the article points to
         return [*errors, *subdoc.children]
 

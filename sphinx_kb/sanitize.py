@@ -210,12 +210,17 @@ def _name(char: str) -> str:
     return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X}"
 
 
+_BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
+# bidirectional controls, and the C0/C1 control characters (Unicode category Cc) but tab,
+# newline and carriage return: what no page may contain anywhere
+UNWANTED_IN_PAGES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS)) + "]")
+
+
 def bidi_problem(text: str) -> tuple[int, str] | None:
     """(offset, message) of the first bidirectional control character, or None."""
-    for i, char in enumerate(text):
-        if char in BIDI_CONTROLS:
-            return i, (f"invisible bidirectional control {_name(char)} can make text display differently "
-                       "from what it is: delete it")
+    if match := _BIDI.search(text):
+        return match.start(), (f"invisible bidirectional control {_name(match.group())} can make text display "
+                               "differently from what it is: delete it")
     return None
 
 
