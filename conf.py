@@ -94,9 +94,12 @@ plot_include_source = False
 plot_html_show_source_link = False
 plot_html_show_formats = False
 plot_formats = [("png", 110)]
-plot_rcparams = {"figure.figsize": (6.4, 3.6), "svg.hashsalt": "kb", "savefig.bbox": "tight"}
+# Chinese labels work: Noto Sans CJK SC (pinned mplfonts package) backs DejaVu Sans glyph by glyph.
+plot_rcparams = {"figure.figsize": (6.4, 3.6), "svg.hashsalt": "kb", "savefig.bbox": "tight",
+                 "font.sans-serif": ["DejaVu Sans", "Noto Sans CJK SC"]}
 
-# Diagrams take the height they need instead of a fixed 500 px.
+# Diagrams are drawn at build time (sphinx_kb.diagram_render); where no browser is available they
+# are drawn in the reader's browser, at the height they need instead of a fixed 500 px.
 mermaid_height = "auto"
 mermaid_fullscreen = False
 

@@ -128,4 +128,5 @@ def setup(app: Sphinx) -> None:
     app.connect("builder-inited", _check_installed)
     app.connect("build-finished", _copy_vendor_files)
     app.connect("doctree-read", _lazy_images)
+    app.add_js_file("kb-page.js", loading_method="defer")  # copy TeX, enlarge figures
     _mermaid_only_where_used(app)

@@ -534,9 +534,9 @@ def _missing_reference_hint(app: Sphinx, domain, node) -> bool | None:
 # --- rel="noopener" -------------------------------------------------------------------------
 
 class KnowledgeBaseTranslator(HTML5Translator):
-    """Sphinx's HTML5 writer; external links get rel="noopener", and toctree captions (role
+    """Sphinx's HTML5 writer; external links get rel="noopener", toctree captions (role
     "heading" in Sphinx, in the sidebar and on the home page) get the level that screen
-    readers and accessibility checks need."""
+    readers and accessibility checks need, and generated figures their width and height."""
 
     def visit_reference(self, node: nodes.reference) -> None:
         if not node.get("internal") and "://" in node.get("refuri", ""):
@@ -546,6 +546,9 @@ class KnowledgeBaseTranslator(HTML5Translator):
     def starttag(self, node, tagname, suffix="\n", empty=False, **attributes):
         if tagname == "a" and isinstance(node, nodes.reference) and node.get("rel"):
             attributes["rel"] = node["rel"]
+        if tagname == "img" and isinstance(node, nodes.image) and node.get("kb_size"):
+            # the build's own figures: their size reserves their room before they load
+            attributes["width"], attributes["height"] = node["kb_size"]
         if tagname == "p" and attributes.get("ROLE") == "heading":
             attributes.setdefault("aria-level", "2")
         return super().starttag(node, tagname, suffix, empty, **attributes)

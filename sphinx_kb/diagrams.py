@@ -22,6 +22,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from . import diagram_render
 from .checks import line_of
 
 logger = logging.getLogger(__name__)
@@ -130,6 +131,7 @@ def _check(app: Sphinx, env) -> list[str]:
         temporary = path.with_name(f"{path.name}.{os.getpid()}")
         temporary.write_text(json.dumps(cache, ensure_ascii=False, sort_keys=True), encoding="utf-8")
         os.replace(temporary, path)  # builds sharing a cache never read half a file
+    _draw(app, {code for found in diagrams.values() for _line, code in found if not cache.get(_key(code))})
     for docname, found in pending.items():
         problems[docname] = [_locate(line, cache[_key(code)]) for line, code in found if cache.get(_key(code))]
         if not problems[docname]:
@@ -144,7 +146,74 @@ def _check(app: Sphinx, env) -> list[str]:
     return []
 
 
+def _drawings(app: Sphinx) -> Path:
+    return _cache_path(app).with_suffix(".svg")
+
+
+def _drawable(code: str) -> bool:
+    return not re.search(r"^\s*click\s", code, re.M)  # an image's links cannot be followed
+
+
+def _draw(app: Sphinx, codes: set[str]) -> None:
+    """Draw the diagrams that have no drawing yet (see ``diagram_render``)."""
+    from .assets import node_modules_dir
+
+    folder = _drawings(app)
+    node_modules = node_modules_dir(app)
+    missing = sorted((key, code) for code in codes if _drawable(code)
+                     if not (folder / f"{(key := diagram_render.render_key(code, node_modules))}.json").is_file())
+    if not missing or getattr(app, "_kb_no_browser", False):
+        return
+    try:
+        drawn = diagram_render.render(missing, node_modules)
+    except (RuntimeError, OSError) as err:
+        app._kb_no_browser = True
+        logger.info(f"sphinx_kb: diagrams are drawn in the reader's browser: no Chromium to draw them at build "
+                    f"time ({err}); `make html` installs Debian's chromium")
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for key, entry in drawn.items():
+        if "error" in entry:
+            logger.error(f"sphinx_kb: a Mermaid diagram could not be drawn: {entry['error']}", type="kb",
+                         subtype="diagram")
+            continue
+        temporary = folder / f"{key}.json.{os.getpid()}"
+        temporary.write_text(json.dumps(entry, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, folder / f"{key}.json")
+    logger.info("sphinx_kb: %d Mermaid diagram(s) drawn at build time", len(drawn))
+
+
+def _use_drawings(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Each diagram with a drawing becomes its <img> pair; its SVG files go to _images/."""
+    if app.builder.format != "html":
+        return
+    from sphinx.util.osutil import relative_uri
+    from sphinxcontrib.mermaid import mermaid
+
+    from .assets import node_modules_dir
+
+    folder, node_modules = _drawings(app), node_modules_dir(app)
+    images = Path(app.outdir) / "_images"
+    epub = app.builder.name == "epub"
+    uri = relative_uri(app.builder.get_target_uri(docname), "_images/").rstrip("/") or "_images"
+    for node in list(doctree.findall(mermaid)):
+        key = diagram_render.render_key(node.get("code", ""), node_modules)
+        try:
+            entry = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # not drawn (no browser, or a click link): the browser draws it
+        images.mkdir(parents=True, exist_ok=True)
+        for variant in diagram_render.THEMES:
+            target = images / f"kb-diagram-{key}-{variant}.svg"
+            if not target.is_file():
+                temporary = target.with_name(f"{target.name}.{os.getpid()}")
+                temporary.write_text(entry[variant], encoding="utf-8")
+                os.replace(temporary, target)
+        node.replace_self(nodes.raw("", diagram_render.image_html(key, entry, uri, epub=epub), format="html"))
+
+
 def setup(app: Sphinx) -> None:
+    app.connect("doctree-resolved", _use_drawings)
     app.add_config_value("kb_diagram_cache", "", "", str)
     app.connect("doctree-read", _collect)
     app.connect("env-merge-info", _merge)

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import threading
+from html import escape
 from pathlib import Path
 
 from docutils import nodes
@@ -317,6 +318,10 @@ def _visit_displaymath(self, node: nodes.math_block) -> None:
         self.body.append("</span>")
     html = node.get("kb_html")
     self.body.append(html if html is not None else f'<p class="kb-math-error">{_FAILED}</p>')
+    if html is not None and self.builder.name != "epub":  # readers copy the TeX (kb-page.js)
+        tex = escape(node.astext().strip(), quote=True)
+        self.body.append(f'<button type="button" class="kb-copy-tex" data-tex="{tex}" '
+                         'aria-label="复制这个公式的 TeX 源码">TeX</button>')
     self.body.append("</div>\n")
     raise nodes.SkipNode
 

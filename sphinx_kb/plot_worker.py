@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import traceback
+from pathlib import Path
 
 
 def _install_guard(writable: list[str], readable: list[str], forbidden: list[str],
@@ -74,7 +75,25 @@ def _import_matplotlib():
     from matplotlib import pyplot  # noqa: F401
     from matplotlib.sphinxext import plot_directive as mpl_plot
 
+    _add_cjk_font()
     return mpl_plot
+
+
+def _add_cjk_font() -> None:
+    """Noto Sans CJK SC from the pinned mplfonts package, so that labels can be Chinese
+    (``plot_rcparams`` names it after DejaVu Sans: matplotlib falls back glyph by glyph).
+    Found without importing the package, which would import its command-line tools."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("mplfonts")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        font = Path(folder) / "fonts" / "NotoSansCJKsc-Regular.otf"
+        if font.is_file():
+            from matplotlib import font_manager
+
+            if "Noto Sans CJK SC" not in {f.name for f in font_manager.fontManager.ttflist}:
+                font_manager.fontManager.addfont(str(font))
+            return
 
 
 def _limit(request: dict) -> None:

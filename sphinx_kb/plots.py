@@ -22,6 +22,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import site
@@ -322,10 +323,87 @@ class PlotDirective(mpl_plot.PlotDirective):
         # :class:, since the option itself is refused to content
         lines = [line for line in captured.lines if not line.strip().startswith(":class:")]
         Parser().parse("\n" * max(self.lineno - 1, 0) + "\n".join(lines), subdoc)
-        for image in subdoc.findall(nodes.image):
+        env = document.settings.env
+        for image in list(subdoc.findall(nodes.image)):
             image["classes"].append("plot-directive")
             image["kb_generated"] = True  # the build's own file, not one the article points to
+            _finish_figure(image, env, self.options)
         return [*errors, *subdoc.children]
+
+
+def _png_size(path: Path) -> tuple[int, int] | None:
+    with open(path, "rb") as file:
+        head = file.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def dark_variant(source: Path, target: Path, background: tuple[float, float, float] = (0.075, 0.078, 0.086)) -> None:
+    """The figure for dark mode: each pixel's HSL lightness inverted with hue and saturation
+    kept (adding 1 - max - min to every channel does exactly that), then white paper becomes
+    the page's dark background. Black text turns light; the colours of lines stay recognisable."""
+    import matplotlib.image as mpimg
+    import numpy as np
+
+    pixels = mpimg.imread(source)
+    rgb, alpha = pixels[..., :3], pixels[..., 3:]
+    inverted = rgb + (1.0 - rgb.max(axis=-1, keepdims=True) - rgb.min(axis=-1, keepdims=True))
+    back = np.asarray(background, dtype=inverted.dtype)
+    result = np.clip(back + (1.0 - back) * inverted, 0.0, 1.0)
+    mpimg.imsave(target, np.concatenate([result, alpha], axis=-1) if alpha.size else result,
+                 pil_kwargs={"optimize": True})
+
+
+def _alt_text(image: nodes.image) -> str:
+    """The figure's caption or, without one, the last sentence of the paragraph before it
+    (which introduces the figure: 「下图……」), never the file's path."""
+    caption = image.parent.next_node(nodes.caption) if isinstance(image.parent, nodes.figure) else None
+    if caption is not None and caption.astext().strip():
+        return caption.astext().strip()
+    block = image.parent if isinstance(image.parent, nodes.figure) else image
+    previous = None
+    while block.parent is not None and not isinstance(block, nodes.section):  # out of matplotlib's `only`
+        index = block.parent.index(block)
+        if index > 0:
+            previous = block.parent[index - 1]
+            break
+        block = block.parent
+    if isinstance(previous, nodes.paragraph):
+        sentences = [s for s in re.split(r"(?<=[。！？；])", previous.astext().strip()) if s.strip()]
+        if sentences:
+            text = sentences[-1].strip().rstrip("：:")
+            return text if len(text) <= 160 else text[:159] + "…"
+    return "正文所述的图"
+
+
+def _describe_figures(app: Sphinx, doctree: nodes.document) -> None:
+    """Alt text for the build's figures that have none (the page is complete only now)."""
+    for image in doctree.findall(nodes.image):
+        if image.get("kb_auto_alt"):
+            image["alt"] = f"图：{_alt_text(image)}"
+
+
+def _finish_figure(image: nodes.image, env, options: dict) -> None:
+    """Size, alt text and a dark-mode twin for one of the build's figures."""
+    if "alt" not in options:
+        image["kb_auto_alt"] = True  # see _describe_figures
+    _relative, path = env.relfn2path(image["uri"], env.docname)
+    path = Path(path)
+    size = _png_size(path) if path.suffix == ".png" and path.is_file() else None
+    if size is None:
+        return
+    image["kb_size"] = tuple(str(n) for n in size)
+    if env.app.builder.name == "epub":
+        return
+    dark = path.with_name(f"{path.stem}-dark{path.suffix}")
+    if not dark.is_file() or dark.stat().st_mtime < path.stat().st_mtime:
+        dark_variant(path, dark)
+    twin = image.deepcopy()
+    twin["uri"] = image["uri"][: -len(path.suffix)] + "-dark" + path.suffix
+    image["classes"].append("only-light")
+    twin["classes"].append("only-dark")
+    image.parent.insert(image.parent.index(image) + 1, twin)
 
 
 def setup(app: Sphinx) -> None:
@@ -335,3 +413,4 @@ def setup(app: Sphinx) -> None:
     app.add_config_value("kb_plot_timeout", WALL_SECONDS, "env", int)
     app.add_config_value("kb_plot_cache", "", "", str)
     app.connect("build-finished", _stop_server)
+    app.connect("doctree-read", _describe_figures)
