@@ -18,7 +18,10 @@ One private module per concern, as sphinxext-opengraph does:
 * ``sanitize``   – raw HTML parsed and allow-listed, URL and text checks (content is untrusted);
 * ``fileinsertion`` – include, literalinclude, csv-table and raw read only the content folders;
 * ``outputs``    – sitemap, deleted pages and sidebars right on warm builds; redirects for moved articles;
-* ``forking``    – cheaper worker processes for ``-j N`` builds.
+* ``forking``    – cheaper worker processes for ``-j N`` builds;
+* ``diagram_render`` – Mermaid drawn at build time in headless Chromium, as light/dark SVG images;
+* ``interface``  – furo's hard-coded English labels in Chinese;
+* ``typography`` – Chinese lines joined without a stray space (``punctuation``: the full-width lint).
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import (assets, checks, codeblocks, diagrams, feed, fileinsertion, forking, mathrender, metadata,
-               navigation, navtree, outputs, plots, search)
+from . import (assets, checks, codeblocks, diagrams, feed, fileinsertion, forking, interface, mathrender,
+               metadata, navigation, navtree, outputs, plots, search, typography)
 
 __version__ = "0.1.0"
 
@@ -62,5 +65,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     fileinsertion.setup(app)
     outputs.setup(app)
     forking.setup(app)
+    typography.setup(app)
+    interface.setup(app)
     app.connect("config-inited", _add_templates)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
