@@ -18,7 +18,11 @@ One private module per concern, as sphinxext-opengraph does:
 * ``sanitize``   – raw HTML parsed and allow-listed, URL and text checks (content is untrusted);
 * ``fileinsertion`` – include, literalinclude, csv-table and raw read only the content folders;
 * ``outputs``    – sitemap, deleted pages and sidebars right on warm builds; redirects for moved articles;
-* ``forking``    – cheaper worker processes for ``-j N`` builds.
+* ``forking``    – cheaper worker processes for ``-j N`` builds;
+* ``history``    – 贡献者 and 更新历史 on articles, from ``git log`` and the ``updates`` notes;
+* ``feedback``   – 报告勘误 / 参与讨论: the article-error issue template, prefilled;
+* ``buildlog``   – a quiet build log that ends with the article count and the site's path;
+* ``livebuild``  – ``make livehtml`` shows a failed build's problems over the page.
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import (assets, checks, codeblocks, diagrams, feed, fileinsertion, forking, mathrender, metadata,
-               navigation, navtree, outputs, plots, search)
+from . import (assets, buildlog, checks, codeblocks, diagrams, feed, feedback, fileinsertion, forking, history,
+               livebuild, mathrender, metadata, navigation, navtree, outputs, plots, search)
 
 __version__ = "0.1.0"
 
@@ -62,5 +66,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     fileinsertion.setup(app)
     outputs.setup(app)
     forking.setup(app)
+    history.setup(app)
+    feedback.setup(app)
+    buildlog.setup(app)
+    livebuild.setup(app)
     app.connect("config-inited", _add_templates)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
