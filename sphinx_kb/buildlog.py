@@ -85,12 +85,12 @@ def output_path(app: Sphinx) -> Path:
 
 def summary(app: Sphinx) -> list[str]:
     count = len(articles(app.env))
-    where = _shown_path(output_path(app))
+    where = ("EPUB 在 " if app.builder.name == "epub" else "网站在 ") + _shown_path(output_path(app))
     problems = getattr(app, "kb_problems", None)
     found = problems.problems if problems else []
     if not found:
-        return [f"构建完成：{count} 篇文章，网站在 {where}"]
-    lines = [f"构建结束：{count} 篇文章，网站在 {where}；有 {len(found)} 个问题要处理（见上文），位置："]
+        return [f"构建完成：{count} 篇文章，{where}"]
+    lines = [f"构建结束：{count} 篇文章，{where}；有 {len(found)} 个问题要处理（见上文），位置："]
     places = sorted({p for p in found if p})
     lines += [f"  → {p}" for p in places[:SHOWN_LOCATIONS]]
     if len(places) > SHOWN_LOCATIONS:
