@@ -90,7 +90,7 @@ bench: dev-deps $(MKDOCS_STAMP) $(LIGHTHOUSE_STAMP) chromium
 	$(BIN)/python benchmarks/bench_pages.py --runs $(BENCH_RUNS)
 
 livehtml: dev-deps
-	$(BIN)/sphinx-autobuild -b html $(SPHINXOPTS) -d $(BUILDDIR)/doctrees --watch sphinx_kb . $(BUILDDIR)/html
+	$(BIN)/sphinx-autobuild -b html $(SPHINXOPTS) -D kb_live_errors=1 -d $(BUILDDIR)/doctrees --watch sphinx_kb . $(BUILDDIR)/html
 
 linkcheck: deps
 	$(SPHINXBUILD) -b linkcheck . $(BUILDDIR)/linkcheck

@@ -27,6 +27,7 @@ html_baseurl = "https://dl-knowledge-base.readthedocs.io/zh-cn/latest/"
 REPOSITORY_URL = os.environ.get("READTHEDOCS_GIT_CLONE_URL", "https://github.com/dl-knowledge-base/dl-knowledge-base")
 REPOSITORY_URL = REPOSITORY_URL.removesuffix(".git").replace("git@github.com:", "https://github.com/")
 REPOSITORY_BRANCH = os.environ.get("READTHEDOCS_GIT_IDENTIFIER", "main")
+kb_repository_url = REPOSITORY_URL  # commit links in 更新历史, the 报告勘误 issue link
 
 extensions = [
     "myst_parser",

@@ -22,6 +22,10 @@ One private module per concern, as sphinxext-opengraph does:
 * ``diagram_render`` – Mermaid drawn at build time in headless Chromium, as light/dark SVG images;
 * ``interface``  – furo's hard-coded English labels in Chinese;
 * ``typography`` – Chinese lines joined without a stray space (``punctuation``: the full-width lint).
+* ``history``    – 贡献者 and 更新历史 on articles, from ``git log`` and the ``updates`` notes;
+* ``feedback``   – 报告勘误 / 参与讨论: the article-error issue template, prefilled;
+* ``buildlog``   – a quiet build log that ends with the article count and the site's path;
+* ``livebuild``  – ``make livehtml`` shows a failed build's problems over the page.
 """
 
 from __future__ import annotations
@@ -31,8 +35,8 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import (assets, checks, codeblocks, diagrams, feed, fileinsertion, forking, interface, mathrender,
-               metadata, navigation, navtree, outputs, plots, search, typography)
+from . import (assets, buildlog, checks, codeblocks, diagrams, feed, feedback, fileinsertion, forking, history,
+               interface, livebuild, mathrender, metadata, navigation, navtree, outputs, plots, search, typography)
 
 __version__ = "0.1.0"
 
@@ -67,5 +71,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     forking.setup(app)
     typography.setup(app)
     interface.setup(app)
+    history.setup(app)
+    feedback.setup(app)
+    buildlog.setup(app)
+    livebuild.setup(app)
     app.connect("config-inited", _add_templates)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

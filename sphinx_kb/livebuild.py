@@ -1,0 +1,79 @@
+"""`make livehtml`: a failed build shows in the browser page, not only in the terminal.
+
+sphinx-autobuild (2025.8.25) runs ``python -m sphinx`` after each change and reloads the
+browser; when the build fails it keeps serving the last pages and says so only in the
+terminal. With ``kb_live_errors = True`` (``make livehtml`` passes ``-D kb_live_errors=1``)
+each build ends by writing ``_static/kb-build-status.json``: the warnings and errors it printed,
+or the exception that stopped it. Every page then loads ``kb-build-status.js``, which reads that
+file afresh after each reload and lays the problems over the page. Ordinary builds write
+neither, so published pages stay as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import logging as std_logging
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+STATUS_FILE = "kb-build-status.json"
+SCRIPT = "kb-build-status.js"
+
+
+class MessageRecorder(std_logging.Filter):
+    """Placed last on Sphinx's warning handler: the problems as the terminal shows them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def filter(self, record: std_logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except Exception:  # noqa: BLE001
+            text = str(record.msg)
+        location = getattr(record, "location", None)
+        level = "ERROR" if record.levelno >= std_logging.ERROR else "WARNING"
+        self.messages.append(f"{location}: {level}: {text}" if isinstance(location, str) and location
+                             else f"{level}: {text}")
+        return True
+
+
+def status(messages: list[str], exception: BaseException | None) -> dict:
+    problems = list(messages)
+    if exception is not None:
+        problems.append(f"构建中止：{type(exception).__name__}: {exception}")
+    return {"ok": not problems, "problems": problems}
+
+
+def write_status(outdir: Path, messages: list[str], exception: BaseException | None) -> Path:
+    path = Path(outdir) / "_static" / STATUS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(status(messages, exception), ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def _install(app: Sphinx, config) -> None:
+    if not config.kb_live_errors:
+        return
+    recorder = MessageRecorder()
+    for handler in std_logging.getLogger(logging.NAMESPACE).handlers:
+        if isinstance(handler, logging.WarningStreamHandler):
+            handler.addFilter(recorder)
+    app.kb_live_messages = recorder
+    app.add_js_file(SCRIPT, loading_method="defer")
+
+
+def _finish(app: Sphinx, exception: Exception | None) -> None:
+    recorder = getattr(app, "kb_live_messages", None)
+    if recorder is None or app.builder.format != "html" or app.builder.name == "epub":
+        return
+    write_status(Path(app.outdir), recorder.messages, exception)
+
+
+def setup(app: Sphinx) -> None:
+    app.add_config_value("kb_live_errors", False, "html", types=[bool, int])
+    app.connect("config-inited", _install)
+    app.connect("build-finished", _finish)
