@@ -28,7 +28,7 @@ help:
 	@echo "make epub      the whole knowledge base as one EPUB for offline reading"
 	@echo "make bench     benchmarks: ours vs plain Sphinx, rebuilds, 30/300/1000 articles vs MkDocs, Lighthouse"
 	@echo "make linkcheck check external links"
-	@echo "make new CATEGORY=large-model NAME=kv-cache TITLE=\"KV Cache\"  start an article"
+	@echo "make new CATEGORY=large-model NAME=kv-cache TITLE=\"KV Cache\" [SUBTOPIC=训练与优化]  start an article"
 	@echo "make clean     remove build output"
 
 $(BIN)/python:
@@ -96,7 +96,7 @@ linkcheck: deps
 	$(SPHINXBUILD) -b linkcheck . $(BUILDDIR)/linkcheck
 
 new: deps
-	$(BIN)/python -m sphinx_kb.new_article "$(CATEGORY)" "$(NAME)" "$(TITLE)"
+	$(BIN)/python -m sphinx_kb.new_article "$(CATEGORY)" "$(NAME)" "$(TITLE)" --subtopic "$(SUBTOPIC)"
 
 # Markdown structure (markdownlint-cli2, npm) and Chinese copywriting (AutoCorrect, PyPI).
 PAGES := index.md glossary.md python large-model computer-vision

@@ -15,7 +15,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from .metadata import articles
+from .metadata import articles, vocabulary
 from .navigation import TAGS_PAGE, UPDATES_PAGE, Entry, _link, entries_by_date, feed_entries, tag_anchor
 
 logger = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ def _tags_page(app: Sphinx):
     for docname, article in all_articles.items():
         for tag in article.tags:
             by_tag.setdefault(tag, []).append(docname)
+    descriptions = vocabulary(app).descriptions
     builder = app.builder
     cloud = nodes.paragraph(classes=["kb-tag-cloud"])
     sections = []
@@ -78,6 +79,8 @@ def _tags_page(app: Sphinx):
         cloud += chip
         section = nodes.container(classes=["kb-tag-group"], ids=[tag_anchor(tag)])
         section += nodes.rubric(text=tag)
+        if tag in descriptions:
+            section += nodes.paragraph(text=descriptions[tag], classes=["kb-tag-description"])
         items = nodes.bullet_list()
         for docname in sorted(by_tag[tag], key=lambda d: all_articles[d].title):
             items += nodes.list_item("", nodes.paragraph("", "", _link(builder, TAGS_PAGE, docname,

@@ -17,6 +17,7 @@ import os
 import posixpath
 import re
 import reprlib
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -26,7 +27,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from . import sanitize
+from . import sanitize, tagvocab
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class Article:
     excerpt: str = ""
     title_line: int = 1
     tags_line: int = 1
+    tag_lines: dict[str, int] = dataclasses.field(default_factory=dict)  # tag -> its line in the file
     update_lines: list[int] = dataclasses.field(default_factory=list)
     description: str = ""  # plain text for <meta name="description"> and og:description
     links: set[str] = dataclasses.field(default_factory=set)  # docnames, resolved after reading
@@ -276,6 +278,9 @@ def _apply(article: Article, key: str, value: Any, node, line: int, line_of) -> 
         tags = _string_list(value, line, "tags")
         article.tags = list(dict.fromkeys(tags))
         article.tags_line = line
+        item_nodes = node.value if isinstance(node, yaml.SequenceNode) else []
+        for i, tag in enumerate(tags):
+            article.tag_lines.setdefault(tag, line_of(item_nodes[i]) if i < len(item_nodes) else line)
     elif key == "related":
         items = _string_list(value, line, "related")
         item_nodes = node.value if isinstance(node, yaml.SequenceNode) else []
@@ -504,15 +509,7 @@ def check_site(app: Sphinx, env: BuildEnvironment) -> list[str]:
             elif kind in ("doc", "myst"):
                 links.add(target)
         article.links = {t for t in links if t in all_articles and t != docname}
-    # Tags that differ only in case or width would share one anchor on the tags page.
-    spelling: dict[str, tuple[str, str]] = {}
-    for docname, article in sorted(all_articles.items(), key=_age):
-        for tag in article.tags:
-            first = spelling.setdefault(sanitize.comparable(tag), (tag, docname))
-            if first[0] != tag:
-                logger.error(f"the tag '{tag}' is written '{first[0]}' in {first[1]}: write it the same way (tags "
-                             "are matched whatever their case)", location=(docname, article.tags_line),
-                             type="kb", subtype="article")
+    check_tags(app, all_articles)
     # Titles are compared as readers see them: NFKC, invisible characters removed, any case.
     by_title: dict[str, list[str]] = {}
     for docname, article in sorted(all_articles.items(), key=_age):
@@ -526,6 +523,41 @@ def check_site(app: Sphinx, env: BuildEnvironment) -> list[str]:
     return []
 
 
+def vocabulary(app: Sphinx) -> tagvocab.Vocabulary:
+    """The tag vocabulary named by ``kb_tag_vocabulary`` (relative to conf.py), or ours."""
+    configured = app.config.kb_tag_vocabulary
+    path = (Path(app.confdir) / configured) if configured else tagvocab.DEFAULT_PATH
+    return tagvocab.load(path)
+
+
+def check_tags(app: Sphinx, all_articles: dict[str, Article]) -> None:
+    """One spelling per tag: a near-duplicate of a known tag, or an alias, fails the build
+    naming the canonical spelling; tags new to the vocabulary must agree between articles
+    (the older article's spelling wins) and get a note suggesting to add them."""
+    vocab = vocabulary(app)
+    for line, message in vocab.problems:
+        logger.error(message, location=f"{vocab.path}:{line}", type="kb", subtype="tags")
+    new: dict[str, tuple[str, str]] = {}  # key -> (spelling, first article) for tags not in the vocabulary
+    for docname, article in sorted(all_articles.items(), key=_age):
+        for tag in article.tags:
+            where = (docname, getattr(article, "tag_lines", {}).get(tag, article.tags_line))
+            verdict, message = vocab.check(tag)
+            if verdict == "refused":
+                logger.error(message, location=where, type="kb", subtype="article")
+                continue
+            if verdict == "ok":
+                continue
+            first = new.setdefault(tagvocab.tag_key(tag), (tag, docname))
+            if first[0] != tag:
+                logger.error(f"the tag '{tag}' is written '{first[0]}' in {first[1]}: write it the same way (tags "
+                             "are matched ignoring case, spaces, '-', '_' and full-width forms)",
+                             location=where, type="kb", subtype="article")
+            elif first[1] == docname:
+                logger.info(f"note: the tag '{tag}' is new (not in {vocab.shown_path}); the build accepts it. "
+                            "If other articles will share it, add it there with a one-line description",
+                            location=where)
+
+
 def _age(item: tuple[str, Article]) -> tuple[str, str]:
     """Older articles first, so a duplicate is blamed on the newer one."""
     docname, article = item
@@ -533,6 +565,7 @@ def _age(item: tuple[str, Article]) -> tuple[str, str]:
 
 
 def setup(app: Sphinx) -> None:
+    app.add_config_value("kb_tag_vocabulary", "", "env", [str])
     app.connect("doctree-read", _read_article)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)

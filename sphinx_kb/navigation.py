@@ -2,8 +2,10 @@
 
 * under each article's title: date, category and tag chips linking to the tags page;
 * at each article's end: 相关文章, its ``related`` articles plus every article linking to it;
-* ``{kb-latest}`` (home page) and ``{kb-articles}`` (category pages): listings that stay
-  current without anyone editing them.
+* ``{kb-latest}`` and ``{kb-categories}`` (home page), ``{kb-articles}`` (category pages):
+  listings that stay current without anyone editing them. The home page's overview gives
+  each category's one-sentence description (the first paragraph of its ``index.md``), its
+  number of articles and the articles to start with: those most other articles link to.
 
 Listings are placeholders at read time and are filled when a page is written, so a change
 to one article's metadata only rewrites the pages that show it (``env-get-updated``).
@@ -24,6 +26,7 @@ from .metadata import CATEGORIES, Article, articles, is_article, truncate
 UPDATES_PAGE = "updates/index"
 TAGS_PAGE = "tags/index"
 HOME_LATEST = 5
+HOME_START = 3  # articles to start with, per category, on the home page
 
 
 @dataclasses.dataclass(frozen=True, order=True)
@@ -165,6 +168,86 @@ class category_list_node(nodes.General, nodes.Element):
     """Placeholder for a category's article list, filled when the page is written."""
 
 
+class overview_node(nodes.General, nodes.Element):
+    """Placeholder for the home page's overview of the categories, filled when the page is written."""
+
+
+class CategoriesDirective(SphinxDirective):
+    """One block per category: what it holds, how many articles, where to start."""
+
+    option_spec = {"start": directives.positive_int}
+
+    def run(self):
+        return [overview_node(start=self.options.get("start", HOME_START))]
+
+
+@dataclasses.dataclass(frozen=True)
+class CategoryOverview:
+    folder: str
+    title: str
+    blurb: str
+    count: int
+    start: tuple[tuple[str, str, int], ...]  # (docname, title, number of articles linking to it)
+
+
+def category_blurb(env: BuildEnvironment, folder: str) -> str:
+    """The first paragraph of the category's index page: one sentence on what it holds."""
+    docname = f"{folder}/index"
+    if docname not in env.all_docs:
+        return ""
+    try:
+        doctree = env.get_doctree(docname)
+    except OSError:  # pragma: no cover - the doctree is written when the page is read
+        return ""
+    section = doctree.next_node(nodes.section)
+    for child in section.children if section is not None else ():
+        if isinstance(child, nodes.paragraph):
+            return " ".join(child.astext().split())
+        if isinstance(child, nodes.section):
+            break
+    return ""
+
+
+def category_overviews(env: BuildEnvironment, start: int = HOME_START,
+                       back: dict[str, set[str]] | None = None) -> list[CategoryOverview]:
+    """Per category, its articles most linked to by other articles (in the text or in
+    ``related``): the ones the rest of the category builds on. Ties: the older first."""
+    all_articles = articles(env)
+    back = backlinks(env) if back is None else back
+    result = []
+    for folder, label in CATEGORIES.items():
+        items = [a for a in all_articles.values() if a.folder == folder]
+        inbound = {a.docname: len({d for d in back.get(a.docname, ()) if d in all_articles and d != a.docname})
+                   for a in items}
+        ranked = sorted(items, key=lambda a: (-inbound[a.docname], a.date or "9999", a.title))
+        index = f"{folder}/index"
+        title = env.titles[index].astext() if index in env.titles else label
+        result.append(CategoryOverview(folder, title, category_blurb(env, folder), len(items),
+                                       tuple((a.docname, a.title, inbound[a.docname]) for a in ranked[:start])))
+    return result
+
+
+def overview_nodes(builder, fromdoc: str, overviews: list[CategoryOverview]) -> nodes.Element:
+    box = nodes.container(classes=["kb-overview"])
+    for overview in overviews:
+        block = nodes.section(ids=[f"kb-overview-{overview.folder}"], classes=["kb-overview-category"])
+        heading = nodes.title()
+        heading += _link(builder, fromdoc, f"{overview.folder}/index", overview.title)
+        heading += nodes.Text(" ")
+        heading += nodes.inline(text=f"{overview.count} 篇", classes=["kb-count"])
+        block += heading
+        if overview.blurb:
+            block += nodes.paragraph(text=overview.blurb, classes=["kb-overview-blurb"])
+        if overview.start:
+            block += nodes.paragraph(text="从这几篇读起（被本站其他文章链接最多的）：", classes=["kb-overview-start"])
+            items = nodes.bullet_list(classes=["kb-overview-list"])
+            for docname, title, _ in overview.start:
+                items += nodes.list_item("", nodes.paragraph("", "", _link(builder, fromdoc, docname, title)))
+            block += items
+        box += block
+    return box
+
+
 class LatestDirective(SphinxDirective):
     option_spec = {"limit": directives.positive_int}
 
@@ -196,6 +279,9 @@ def _fill_listings(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         more += _link(builder, docname, UPDATES_PAGE, "查看全部更新 →")
         box += more
         node.replace_self(box)
+    for node in list(doctree.findall(overview_node)):
+        overviews = category_overviews(app.env, node["start"], getattr(app.env, "kb_backlinks", None))
+        node.replace_self(overview_nodes(builder, docname, overviews))
     for node in list(doctree.findall(category_list_node)):
         items = _category_articles(app.env, node["folder"])
         node.replace_self(grouped_listing(builder, docname, items, node.get("order", [])))
@@ -250,7 +336,7 @@ def _signatures(env: BuildEnvironment) -> dict[str, object]:
     for docname, article in all_articles.items():
         sig[docname] = (article.date, article.category, tuple(article.tags),
                         tuple((d, all_articles[d].title) for d in related_articles(env, docname, back)))
-    sig["index"] = tuple(feed_entries(env)[:HOME_LATEST])
+    sig["index"] = (tuple(feed_entries(env)[:HOME_LATEST]), tuple(category_overviews(env, HOME_START, back)))
     for folder in CATEGORIES:
         sig[f"{folder}/index"] = tuple((a.docname, a.title, a.date, a.subtopic, a.summary or a.excerpt)
                                        for a in _category_articles(env, folder))
@@ -267,6 +353,8 @@ def _pages_to_rewrite(app: Sphinx, env: BuildEnvironment) -> list[str]:
 def setup(app: Sphinx) -> None:
     app.add_node(latest_node)
     app.add_node(category_list_node)
+    app.add_node(overview_node)
+    app.add_directive("kb-categories", CategoriesDirective)
     app.add_directive("kb-latest", LatestDirective)
     app.add_directive("kb-articles", CategoryArticlesDirective)
     app.connect("env-get-updated", _pages_to_rewrite)

@@ -71,8 +71,23 @@ def _mistakes() -> list[Mistake]:
         m("update note that is a list", "python/list-note.md",
           _article("修订说明是列表", extra="updates:\n  - {date: 2026-03-02, note: [显存, ZeRO]}\n"), 5,
           "an 'updates' note must be one line of text", "python/list-note.html"),
-        m("tag in another case", "python/tag-lower.md", _article("小写标签", extra="tags: [pytorch]\n"), 4,
-          "the tag 'pytorch' is written 'PyTorch' in python/tag-upper: write it the same way"),
+        m("new tag in another case", "python/tag-lower.md", _article("小写标签", extra="tags: [triton]\n"), 4,
+          "the tag 'triton' is written 'Triton' in python/tag-upper: write it the same way"),
+        m("known tag with a space", "python/tag-spaced.md",
+          _article("多了空格的标签", extra="tags:\n  - PyTorch\n  - Pixel Shuffle\n"), 6,
+          "the tag 'Pixel Shuffle' is written 'PixelShuffle' in the tag vocabulary (sphinx_kb/data/tags.yaml): "
+          "write 'PixelShuffle'"),
+        m("known tag in lower case", "python/tag-case.md", _article("小写的已知标签", extra="tags: [allreduce]\n"), 4,
+          "the tag 'allreduce' is written 'AllReduce' in the tag vocabulary"),
+        m("known tag with a hyphen", "python/tag-hyphen.md", _article("连字符标签", extra="tags: [kv-cache]\n"), 4,
+          "the tag 'kv-cache' is written 'KV Cache' in the tag vocabulary"),
+        m("known tag in full-width letters", "python/tag-width.md",
+          _article("全角标签", extra="tags: [ＤＤＰ]\n"), 4, "the tag 'ＤＤＰ' is written 'DDP' in the tag vocabulary"),
+        m("alias of a known tag", "python/tag-alias.md", _article("别名标签", extra="tags: [激活重计算]\n"), 4,
+          "the tag '激活重计算' is merged into '梯度检查点' in the tag vocabulary (sphinx_kb/data/tags.yaml, alias "
+          "'激活重计算'): write '梯度检查点'"),
+        m("brand-new tag", "python/tag-new.md", _article("全新标签", extra="tags: [全新的标签, LayerNorm]\n"), None, "",
+          "python/tag-new.html"),
         m("binary file", "python/blob.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR", 1,
           "this is a binary file, not Markdown text: replace it with the article's text, saved as UTF-8"),
         m("not UTF-8", "python/latin.md", _article("编码").encode("utf-8") + "caf\xe9\n".encode("latin-1"), 9,
@@ -108,7 +123,7 @@ def _site(root: Path) -> Path:
     for mistake in MISTAKES:
         data = mistake.text.encode("utf-8") if isinstance(mistake.text, str) else mistake.text
         (src / mistake.path).write_bytes(data)
-    (src / "python" / "tag-upper.md").write_text(_article("大写标签", date="2026-02-01", extra="tags: [PyTorch]\n"),
+    (src / "python" / "tag-upper.md").write_text(_article("大写标签", date="2026-02-01", extra="tags: [Triton]\n"),
                                                  encoding="utf-8")
     # two folder links that point back at their folder: page discovery must not loop
     (src / "python" / "loop").symlink_to(".")
@@ -156,6 +171,15 @@ def test_symlinked_folders_are_refused_not_followed(mistakes_build):
 def test_duplicate_tag_spelling_blames_the_newer_article(mistakes_build):
     src, site = mistakes_build
     assert not [w for w in site.warnings if "/site/python/tag-upper.md" in w]
+
+
+def test_a_new_tag_passes_with_a_note_to_add_it_to_the_vocabulary(mistakes_build):
+    src, site = mistakes_build
+    notes = [line for line in site.log.splitlines() if "/site/python/tag-new.md:4:" in line]
+    assert any("note: the tag '全新的标签' is new (not in sphinx_kb/data/tags.yaml); the build accepts it" in n
+               for n in notes), site.log[-3000:]
+    assert not any("'LayerNorm'" in n for n in notes)  # in the vocabulary: nothing to say
+    assert "全新的标签" in (site.outdir / "tags" / "index.html").read_text(encoding="utf-8")
 
 
 def test_odd_file_names_still_give_a_complete_valid_sitemap_and_feed(mistakes_build):

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import feedparser
 import pytest
 
-from conftest import FIXTURE_SITE, build_site, site_pages
+from conftest import FIXTURE_SITE, ROOT, build_site, site_pages
 
 BASEURL = "https://dl-knowledge-base.readthedocs.io/zh-cn/latest/"
 
@@ -175,6 +175,35 @@ def test_home_shows_the_newest_five(fixture_site):
     assert 'href="updates/index.html"' in html
 
 
+def test_home_gives_an_overview_of_the_categories_above_the_latest(fixture_site):
+    html = fixture_site.html("index.html")
+    assert html.index('class="kb-overview') < html.index('class="kb-latest')
+    blocks = re.findall(r'<section class="kb-overview-category" id="kb-overview-([a-z-]+)">(.*?)</section>', html, re.S)
+    assert [folder for folder, _ in blocks] == ["python", "large-model", "computer-vision"]
+    for folder, block in blocks:
+        count = len([p for p in (FIXTURE_SITE / folder).glob("*.md") if p.name != "index.md"])
+        level, heading = re.search(r"<h(\d)>(.*?)</h\1>", block, re.S).groups()
+        assert level == "2"  # a level below the section it sits in (here the page's h1)
+        assert f'href="{folder}/index.html"' in heading and f'<span class="kb-count">{count} 篇</span>' in heading
+    blocks = dict(blocks)
+    # the blurb is the first paragraph of the category's index page
+    assert '<p class="kb-overview-blurb">大模型的训练与推理。</p>' in blocks["large-model"]
+    assert "kb-overview-blurb" not in blocks["python"]  # its index page has none: nothing made up
+    # articles to start with: the most linked-to first (memory and flash: one each), then the older
+    starts = [re.findall(r'<a class="reference internal" href="([^"]+)"', b.split("kb-overview-list")[1])
+              for b in (blocks["large-model"], blocks["computer-vision"])]
+    assert starts == [["large-model/memory.html", "large-model/flash.html"], ["computer-vision/giou.html"]]
+
+
+def test_real_home_page_computes_its_overview():
+    text = (ROOT / "index.md").read_text(encoding="utf-8")
+    assert "{kb-categories}" in text and text.index("{kb-categories}") < text.index("## 最近更新")
+    assert not re.search(r"\d+ 篇", text)  # counts come from the build, never written by hand
+    for folder in ("python", "large-model", "computer-vision"):
+        opening = (ROOT / folder / "index.md").read_text(encoding="utf-8").split("\n\n")[1]
+        assert opening.strip() and not opening.startswith(("```", "#")), folder  # the one-sentence blurb
+
+
 def test_category_page_lists_its_articles(fixture_site):
     html = fixture_site.html("large-model/index.html")
     listing = html[html.index('class="kb-article-list'):]
@@ -268,8 +297,55 @@ def test_new_article_from_template_builds_and_runs(tmp_path):
     assert site.returncode == 0 and site.warnings == [], site.log[-3000:]
     first = entries_of(site.html("updates/index.html"))[0]
     assert "KV Cache 入门" in first and "2026-03-01" in first
+    assert '<span class="kb-count">3 篇</span>' in site.html("index.html").split('id="kb-overview-large-model"')[1]
     assert run_article(path).problems() == []
     with pytest.raises(SystemExit, match="already exists"):
         create("large-model", "kv-cache", "again", root=src)
     with pytest.raises(SystemExit, match="unknown category"):
         create("llm", "x", "x", root=src)
+    # the fixture's large-model articles have no groups yet: the key is there, commented out
+    assert "# subtopic: 分组名\n" in path.read_text(encoding="utf-8")
+
+
+def test_new_article_picks_a_subtopic_among_the_categorys_groups(tmp_path):
+    import datetime as dt
+
+    from sphinx_kb.new_article import create, existing_subtopics, next_steps
+
+    src = tmp_path / "site"
+    shutil.copytree(FIXTURE_SITE, src)
+    # computed from the articles, in the order the category page gives (python/index.md :order:)
+    assert existing_subtopics(src, "python") == ["分布式", "PyTorch 机制"]
+    assert existing_subtopics(src, "large-model") == []
+    first = create("python", "gil", "GIL 与多线程", root=src, today=dt.date(2026, 3, 1))
+    text = first.read_text(encoding="utf-8")
+    assert "# subtopic：分类页上的分组，从本分类已有的分组里选一个：分布式、PyTorch 机制；" in text
+    assert "\nsubtopic: 分布式\n" in text  # a valid choice: the first group
+    chosen = create("python", "hooks", "模块钩子", root=src, today=dt.date(2026, 3, 1), subtopic="PyTorch 机制")
+    assert "\nsubtopic: PyTorch 机制\n" in chosen.read_text(encoding="utf-8")
+    with pytest.raises(SystemExit, match="without ':' or '#'"):
+        create("python", "bad", "坏分组", root=src, subtopic="a: b")
+    site = build_site(src, tmp_path / "out")
+    assert site.returncode == 0 and site.warnings == [], site.log[-3000:]
+    groups = site.html("python/index.html").split('kb-subtopic-title rubric">')
+    assert [g.split("<")[0] for g in groups[1:]] == ["分布式", "PyTorch 机制"]  # no new group appeared
+    assert "GIL 与多线程" in groups[1] and "模块钩子" in groups[2]
+    steps = next_steps(first, src)
+    for expected in ("subtopic（本分类已有：分布式、PyTorch 机制）", "sphinx_kb/data/tags.yaml",
+                     "make livehtml，打开 http://127.0.0.1:8000/python/gil.html",
+                     ".venv/bin/python tests/article_code.py python/gil.md",
+                     "node_modules/.bin/markdownlint-cli2 python/gil.md", "sphinx_kb.copywriting python/gil.md",
+                     "tests/search_queries.tsv", "real<TAB>", "<TAB>python/gil", "make test"):
+        assert expected in steps, expected
+
+
+def test_the_templates_placeholder_prose_uses_full_width_punctuation():
+    from sphinx_kb.new_article import TEMPLATE
+
+    prose = re.sub(r"```.*?```", "", TEMPLATE.split("\n---\n", 1)[1], flags=re.S)  # no front matter, no code
+    prose = re.sub(r"`[^`]*`|\$[^$]*\$|\[[^\]]*\]\([^)]*\)|\([a-z{}-]+\)=", "", prose)  # inline code, math, links, labels
+    half = re.findall(r"[\u4e00-\u9fff「」][,:;()?!]|[,:;()?!][\u4e00-\u9fff「」]", prose)
+    assert half == [], half
+    assert "，" in prose and "：" in prose and "（" in prose and "）" in prose
+    comments = [line for line in TEMPLATE.split("\n---\n", 1)[0].splitlines() if line.startswith("#")]
+    assert comments and not any(re.search(r"[\u4e00-\u9fff][,:;()]", c) for c in comments)
