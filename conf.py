@@ -96,7 +96,10 @@ plot_html_show_source_link = False
 plot_html_show_formats = False
 plot_formats = [("png", 110)]
 # Chinese labels work: Noto Sans CJK SC (pinned mplfonts package) backs DejaVu Sans glyph by glyph.
+# The fallback must be named in font.family: a generic family ("sans-serif") resolves to one font
+# only. Mathtext ($...$) never falls back, so a label that holds math is written without Chinese.
 plot_rcparams = {"figure.figsize": (6.4, 3.6), "svg.hashsalt": "kb", "savefig.bbox": "tight",
+                 "font.family": ["DejaVu Sans", "Noto Sans CJK SC"],
                  "font.sans-serif": ["DejaVu Sans", "Noto Sans CJK SC"]}
 
 # Diagrams are drawn at build time (sphinx_kb.diagram_render); where no browser is available they
