@@ -18,7 +18,8 @@ One private module per concern, as sphinxext-opengraph does:
 * ``sanitize``   – raw HTML parsed and allow-listed, URL and text checks (content is untrusted);
 * ``fileinsertion`` – include, literalinclude, csv-table and raw read only the content folders;
 * ``outputs``    – sitemap, deleted pages and sidebars right on warm builds; redirects for moved articles;
-* ``forking``    – cheaper worker processes for ``-j N`` builds.
+* ``forking``    – cheaper worker processes for ``-j N`` builds;
+* ``notebooks``  – 下载 Notebook: each article's runnable code as a ``.ipynb``, written at build time.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from . import (assets, checks, codeblocks, diagrams, feed, fileinsertion, forking, mathrender, metadata,
-               navigation, navtree, outputs, plots, search)
+               navigation, navtree, notebooks, outputs, plots, search)
 
 __version__ = "0.1.0"
 
@@ -62,5 +63,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     fileinsertion.setup(app)
     outputs.setup(app)
     forking.setup(app)
+    notebooks.setup(app)
     app.connect("config-inited", _add_templates)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
