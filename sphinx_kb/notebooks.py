@@ -135,8 +135,12 @@ def notebook(text: str, title: str, url: str) -> dict | None:
 
 
 def dumps(nb: dict) -> str:
-    """As nbformat writes notebooks (sorted keys, one-space indent), so Jupyter keeps the diff small."""
-    return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    """As nbformat writes notebooks (sorted keys, one-space indent), so Jupyter keeps the diff small.
+    ``<``, ``>`` and ``&`` are written as ``\\u003c`` etc. (they only occur inside JSON strings): the
+    code comes from pull requests, and no tag of it appears as such in a published file, even
+    one that no browser would render as a page."""
+    text = json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
 
 
 def notebook_name(docname: str) -> str:
