@@ -54,8 +54,12 @@ code, pre, kbd, samp, .highlight pre { font-family: "DejaVu Sans Mono", "Noto Sa
   margin: 0 !important; padding: 0 !important; }
 .only-dark, .only-dark-mode { display: none !important; }
 pre, .highlight pre { white-space: pre-wrap !important; word-break: break-all; overflow: visible !important; }
-.kb-diagram-frame, .kb-math-frame, .math-wrapper, .table-wrapper { overflow: visible !important; }
-.kb-diagram svg { max-width: 100%% !important; height: auto !important; }
+.kb-diagram-frame, div.math > mjx-container, div.math > .kb-math-body, .math-wrapper, .table-wrapper {
+  overflow: visible !important; background: none !important; }
+/* a formula or diagram wider than the page is scaled down to fit (on screen it scrolls) */
+div.math mjx-container > svg { max-width: 100%% !important; height: auto !important; }
+.kb-pdf-diagram > svg { width: 100%% !important; max-width: 100%% !important; height: auto !important; }
+.kb-copy-tex { display: none !important; }
 img { max-width: 100%% !important; height: auto; }
 table { font-size: 0.85em; }
 span[id^="document-"] { display: block; break-before: page; }
@@ -114,6 +118,7 @@ def _font_url() -> str | None:
     return font.resolve().as_uri() if font else None
 
 
+PAGE_PX = (680, 880)  # A4 less the margins, in CSS pixels (180 mm wide; some room left for a caption)
 _DIAGRAM_IMG = re.compile(r'<img(?: class="only-(light|dark)")? src="(_images/kb-diagram-[0-9a-f]+-(?:light|dark)\.svg)"[^>]*/>')
 
 
@@ -127,7 +132,12 @@ def print_html(singlehtml: Path) -> Path:
             return ""
         svg = (singlehtml / match.group(2)).read_text(encoding="utf-8")
         svg = re.sub(r"^<\?xml[^>]*\?>\s*", "", svg)
-        return f'<span class="kb-pdf-diagram" role="img">{svg}</span>'
+        # the drawing's own size, scaled down to fit the page's width and height
+        size = re.search(r'width="(\d+)" height="(\d+)"', match.group(0))
+        width, height = (int(size.group(1)), int(size.group(2))) if size else (PAGE_PX[0], PAGE_PX[0])
+        scale = min(1.0, PAGE_PX[0] / width, PAGE_PX[1] / height)
+        return (f'<span class="kb-pdf-diagram" role="img" style="display: block; margin: 0 auto; '
+                f'width: {width * scale:.0f}px">{svg}</span>')
 
     target = singlehtml / "kb-print.html"
     target.write_text(_DIAGRAM_IMG.sub(inline, source), encoding="utf-8")
@@ -178,6 +188,7 @@ def print_pdf(singlehtml: Path, out: Path) -> dict:
     from .diagram_render import chromium_path
 
     font = _font_url()
+    singlehtml, out = singlehtml.resolve(), out.resolve()
     page_file = print_html(singlehtml)
     out.parent.mkdir(parents=True, exist_ok=True)
     draft = out.with_suffix(".draft.pdf")
