@@ -18,14 +18,17 @@ BUILD_STAMP := $(VENV)/.build-requirements
 DEV_STAMP   := $(VENV)/.dev-requirements
 NPM_STAMP   := node_modules/.installed
 
-.PHONY: html test livehtml clean linkcheck deps dev-deps chromium help new lint lint-fix epub bench
+.PHONY: html test test-fast test-pdf livehtml clean linkcheck deps dev-deps chromium pdf-tools help new lint lint-fix epub pdf bench
 
 help:
 	@echo "make html      build the site into $(BUILDDIR)/html"
 	@echo "make test      run the whole test suite"
+	@echo "make test-fast the suite without the browser tests (a quick loop; CI runs make test)"
+	@echo "make test-pdf  build the PDF of the whole knowledge base and check it (minutes)"
 	@echo "make livehtml  preview with live reload (sphinx-autobuild)"
 	@echo "make lint      check Markdown structure and Chinese copywriting (make lint-fix repairs)"
 	@echo "make epub      the whole knowledge base as one EPUB for offline reading"
+	@echo "make pdf       the whole knowledge base as one PDF ($(BUILDDIR)/pdf/dl-knowledge-base.pdf)"
 	@echo "make bench     benchmarks: ours vs plain Sphinx, rebuilds, 30/300/1000 articles vs MkDocs, Lighthouse"
 	@echo "make linkcheck check external links"
 	@echo "make new CATEGORY=large-model NAME=kv-cache TITLE=\"KV Cache\" [SUBTOPIC=训练与优化]  start an article"
@@ -49,7 +52,7 @@ $(NPM_STAMP): package.json package-lock.json
 
 deps: $(BUILD_STAMP) $(NPM_STAMP)
 
-dev-deps: $(DEV_STAMP) $(NPM_STAMP) chromium
+dev-deps: $(DEV_STAMP) $(NPM_STAMP) chromium pdf-tools
 
 # Browser tests drive Debian's Chromium; install it when missing (CI runs as root).
 chromium:
@@ -58,6 +61,12 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# The PDF tests read the PDF's text as readers' tools do, with poppler's pdftotext.
+pdf-tools:
+	@command -v pdftotext >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
+
 # Doctrees (and the {plot} working folders under them) stay out of the published folder.
 html: deps
 	$(SPHINXBUILD) -b html $(SPHINXOPTS) -d $(BUILDDIR)/doctrees . $(BUILDDIR)/html
@@ -65,8 +74,19 @@ html: deps
 test: dev-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The quick loop: everything but the tests that drive Chromium (marker "browser", tests/conftest.py).
+test-fast: dev-deps
+	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+test-pdf: dev-deps
+	$(BIN)/python -m pytest -m pdf -p no:xdist -o addopts=-ra tests/test_pdf.py $(PYTEST_ARGS)
+
 epub: deps
 	$(SPHINXBUILD) -b epub $(SPHINXOPTS) -d $(BUILDDIR)/doctrees-epub . $(BUILDDIR)/epub
+
+# Sphinx's single-page HTML printed by Chromium (sphinx_kb/pdf.py; why not LaTeX: see there).
+pdf: deps chromium
+	$(BIN)/python -m sphinx_kb.pdf --builddir $(BUILDDIR) -j $(JOBS)
 
 # Benchmarks (benchmarks/): every figure of the performance work, printed as medians.
 # Their tools are not the site's: MkDocs Material in its own venv, Lighthouse in benchmarks/.

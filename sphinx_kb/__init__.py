@@ -25,7 +25,8 @@ One private module per concern, as sphinxext-opengraph does:
 * ``history``    – 贡献者 and 更新历史 on articles, from ``git log`` and the ``updates`` notes;
 * ``feedback``   – 报告勘误 / 参与讨论: the article-error issue template, prefilled;
 * ``buildlog``   – a quiet build log that ends with the article count and the site's path;
-* ``livebuild``  – ``make livehtml`` shows a failed build's problems over the page.
+* ``livebuild``  – ``make livehtml`` shows a failed build's problems over the page;
+* ``notebooks``  – 下载 Notebook: each article's runnable code as a ``.ipynb``, written at build time.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from . import (assets, buildlog, checks, codeblocks, diagrams, feed, feedback, fileinsertion, forking, history,
-               interface, livebuild, mathrender, metadata, navigation, navtree, outputs, plots, search, typography)
+               interface, livebuild, mathrender, metadata, navigation, navtree, notebooks, outputs, plots, search,
+               typography)
 
 __version__ = "0.1.0"
 
@@ -75,5 +77,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     feedback.setup(app)
     buildlog.setup(app)
     livebuild.setup(app)
+    notebooks.setup(app)
     app.connect("config-inited", _add_templates)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -171,6 +171,21 @@ def offline_page(browser):
     context.close()
 
 
+# --- markers: browser tests (skipped by `make test-fast`), the full PDF (`make test-pdf`) ------
+
+_BROWSER_FIXTURES = {"browser", "offline_page"}
+
+
+def pytest_collection_modifyitems(config, items):
+    run_pdf = "pdf" in (config.getoption("markexpr") or "") or os.environ.get("KB_TEST_PDF") == "1"
+    skip_pdf = pytest.mark.skip(reason="prints the whole knowledge base (minutes): `make test-pdf` runs it")
+    for item in items:
+        if _BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("pdf") and not run_pdf:
+            item.add_marker(skip_pdf)
+
+
 # --- the figures the suite reports at its end (also under pytest-xdist) ----------------------
 
 REPORT_FILE = BUILD_ROOT / "report.txt"

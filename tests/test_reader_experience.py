@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import posixpath
 import re
 import subprocess
 import sys
@@ -157,6 +158,9 @@ def test_article_shows_last_updated_and_source_links(real_site):
     assert "/blob/main/large-model/adam-adamw.md" in html
 
 
+_DIAGRAM_FENCE = re.compile(r"^\s*(?:`{3,}|:{3,})\{mermaid\}", re.M)
+
+
 # --- EPUB -------------------------------------------------------------------------------------
 
 def test_epub_builds_with_every_article(tmp_path):
@@ -178,6 +182,19 @@ def test_epub_builds_with_every_article(tmp_path):
         assert page.count("<mjx-container") > 20 and "\\(" not in page  # formulas are SVG, not TeX source
         assert "genindex.xhtml" not in names
         assert "Adam 与 AdamW" in page
+        # diagrams: each one an SVG drawing in the book (drawn at build time), never Mermaid source
+        svgs = {n for n in names if n.endswith(".svg")}
+        for docname in ARTICLES:
+            expected = len(_DIAGRAM_FENCE.findall((ROOT / f"{docname}.md").read_text(encoding="utf-8")))
+            chapter = epub.read(f"{docname}.xhtml").decode()
+            images = re.findall(r'<img[^>]* src="([^"]*kb-diagram-[0-9a-f]+-light\.svg)"', chapter)
+            assert len(images) == expected, (docname, expected, len(images))
+            for src in images:
+                name = posixpath.normpath(posixpath.join(posixpath.dirname(docname), src))
+                assert name in svgs, name
+                assert epub.read(name).lstrip().startswith((b"<svg", b"<?xml")), name
+            assert 'class="mermaid' not in chapter and "-dark.svg" not in chapter, docname
+        assert sum(len(_DIAGRAM_FENCE.findall((ROOT / f"{d}.md").read_text(encoding="utf-8"))) for d in ARTICLES) >= 30
         import xml.dom.minidom
 
         for name in names:  # every chapter is well-formed XHTML
@@ -189,3 +206,11 @@ def test_epub_builds_with_every_article(tmp_path):
 def test_read_the_docs_builds_the_offline_formats(name):
     config = (ROOT / name).read_text(encoding="utf-8")
     assert re.search(r"^formats:\s*\n\s*-\s*epub", config, re.M)
+    import yaml
+
+    parsed = yaml.safe_load(config)
+    assert "pdf" in parsed["formats"]
+    # the PDF is our own print (sphinx_kb/pdf.py), not Read the Docs' LaTeX build, put where RTD
+    # picks up a custom PDF: $READTHEDOCS_OUTPUT/pdf/
+    steps = parsed["build"]["jobs"]["build"]["pdf"]
+    assert any("sphinx_kb.pdf" in step and "$READTHEDOCS_OUTPUT/pdf/" in step for step in steps)
