@@ -120,13 +120,15 @@ new: deps
 
 # Markdown structure (markdownlint-cli2, npm) and Chinese copywriting (AutoCorrect, PyPI).
 PAGES := index.md glossary.md python large-model computer-vision
+# the project's own Chinese text follows the same copywriting rules
+SITE_TEXT := README.md CONTRIBUTING.md SECURITY.md sphinx_kb/templates/article.md
 lint: $(NPM_STAMP) $(DEV_STAMP)
 	node_modules/.bin/markdownlint-cli2
-	$(BIN)/python -m sphinx_kb.copywriting $(PAGES)
+	$(BIN)/python -m sphinx_kb.copywriting $(PAGES) $(SITE_TEXT)
 
 lint-fix: $(NPM_STAMP) $(DEV_STAMP)
 	-node_modules/.bin/markdownlint-cli2 --fix
-	$(BIN)/python -m sphinx_kb.copywriting --fix $(PAGES)
+	$(BIN)/python -m sphinx_kb.copywriting --fix $(PAGES) $(SITE_TEXT)
 
 clean:
 	rm -rf $(BUILDDIR) tests/.fixture-build

@@ -128,7 +128,7 @@ ogp_type = "article"
 notfound_urls_prefix = "/" + html_baseurl.split("://", 1)[1].split("/", 1)[1]
 notfound_context = {
     "title": "页面不存在",
-    "body": "<h1>页面不存在</h1><p>你要找的页面不存在,可能已经改名或移动。可以回到<a href=\"{root}\">首页</a>,"
+    "body": "<h1>页面不存在</h1><p>你要找的页面不存在，可能已经改名或移动。可以回到<a href=\"{root}\">首页</a>，"
             "或者用左侧的搜索框查找。</p>".replace("{root}", notfound_urls_prefix),
 }
 

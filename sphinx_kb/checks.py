@@ -477,12 +477,31 @@ def _check_safety(app: Sphinx, doctree: nodes.document) -> None:
         _check_raw(docname, doctree)
         _check_urls(app, docname, doctree)
         _check_text(docname, doctree)
+        _check_emphasis(docname, doctree)
     except Exception as err:  # a gap in the gate must not take the build down, nor let content through
         _error(docname, 1, f"this page could not be checked ({type(err).__name__}: {err}), so its raw HTML is "
                "not published: please report this to the maintainers with the page")
         for node in list(doctree.findall(nodes.raw)):
             if node.parent is not None:
                 node.parent.remove(node)
+
+
+_LITERAL_TEXT = (nodes.FixedTextElement, nodes.literal, nodes.math, nodes.raw, nodes.comment)
+
+
+def _check_emphasis(docname: str, doctree: nodes.document) -> None:
+    """Bold that did not pair up is printed as ``**``. CommonMark opens and closes ``**`` only
+    beside a space, a letter or outside punctuation: between a full-width bracket and a Chinese
+    character (「**预填充（prefill）**阶段」) it is plain text."""
+    for text in doctree.findall(nodes.Text):
+        if "**" in text and not isinstance(text.parent, _LITERAL_TEXT):
+            at = str(text).index("**")
+            snippet = str(text)[max(0, at - 12):at + 14].replace("\n", " ")
+            _error(docname, line_of(text.parent),
+                   f"bold markers ** were not paired and show as text: '…{snippet}…'. Markdown does not "
+                   "close ** between punctuation such as ）or ” and a Chinese character: keep the brackets "
+                   "outside the bold (**预填充**（prefill）阶段) or put a space after the closing **")
+            return
 
 
 def line_of(node: nodes.Node) -> int:

@@ -27,7 +27,7 @@ class NoRunCodeBlock(CodeBlock):
                 "{no-run} needs a :reason: option saying why this code cannot run in the tests, "
                 "e.g. ':reason: 需要多张 GPU'"
             )
-        self.options["caption"] = f"不在测试中运行:{reason}"
+        self.options["caption"] = f"不在测试中运行：{reason}"
         self.options.setdefault("class", []).append("kb-no-run")
         return super().run()
 

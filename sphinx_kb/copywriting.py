@@ -1,4 +1,6 @@
-"""Chinese copywriting check for the pages: AutoCorrect with the rules in ``.autocorrectrc``.
+"""Chinese copywriting check for the pages: AutoCorrect with the rules in ``.autocorrectrc``
+(spaces between Chinese and Latin text), then full-width punctuation in Chinese prose
+(``sphinx_kb.punctuation``: clreq's rule, which AutoCorrect applies only in part).
 
 ``python -m sphinx_kb.copywriting [--fix] PATH...`` (what ``make lint`` / ``make lint-fix`` run)
 reports ``file:line:col`` with the corrected text, or rewrites the files. AutoCorrect comes
@@ -15,6 +17,8 @@ from pathlib import Path
 
 import autocorrect_py as autocorrect
 import yaml
+
+from . import punctuation
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in markdown_files(args.paths):
         text = path.read_text(encoding="utf-8")
         if args.fix:
-            fixed = autocorrect.format_for(text, path.name)
+            fixed = punctuation.fix(autocorrect.format_for(text, path.name))
             if fixed != text:
                 path.write_text(fixed, encoding="utf-8")
                 print(f"fixed {path}")
@@ -46,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         for line in autocorrect.lint_for(text, path.name).lines:
             problems += 1
             print(f"{path}:{line.line}:{line.col}: {line.old.strip()}\n    → {line.new.strip()}")
+        for number, old, new in punctuation.differences(text):
+            problems += 1
+            column = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), 0) + 1
+            print(f"{path}:{number}:{column}: half-width punctuation in Chinese prose: {old.strip()}\n"
+                  f"    → {new.strip()}")
     if problems:
         print(f"{problems} copywriting problem(s); `make lint-fix` corrects them (see CONTRIBUTING.md)")
     return 1 if problems else 0

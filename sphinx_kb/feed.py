@@ -59,7 +59,7 @@ def _updates_pages(app: Sphinx):
         html = (f"<h1>{UPDATES_TITLE}</h1>\n"
                 f'<p class="kb-feed-link">第 {page} / {pages} 页 · 共 {len(entries)} 条 · '
                 f'<a href="{feed_href}">Atom 订阅</a></p>\n' + _render(app, listing, pager))
-        yield pagename, {"title": UPDATES_TITLE if page == 1 else f"{UPDATES_TITLE}(第 {page} 页)",
+        yield pagename, {"title": UPDATES_TITLE if page == 1 else f"{UPDATES_TITLE}（第 {page} 页）",
                          "body": html}, "page.html"
 
 
@@ -125,7 +125,7 @@ def atom_feed(app: Sphinx, entries: list[Entry]) -> str:
     for entry in entries:
         url = page_url(app, entry.docname)
         entry_id = url + (f"#{entry.anchor}" if entry.anchor else "")
-        title = f"更新:{entry.title}" if entry.note else entry.title
+        title = f"更新：{entry.title}" if entry.note else entry.title
         summary = entry.note if entry.note else entry.excerpt
         lines += [
             "  <entry>",
@@ -164,9 +164,9 @@ def _head_links(app: Sphinx, pagename, templatename, context, doctree) -> None:
 
 # Pages without a source of their own still need a description for search engines.
 _GENERATED_DESCRIPTIONS = {
-    "updates": "{project}的最近更新:新发表与修订过的文章,按日期排列,附摘要与修订说明。",
-    "tags": "{project}的全部标签,以及每个标签下的文章。",
-    "search": "在{project}中全文搜索文章:支持中文分词,按匹配程度排序。",
+    "updates": "{project}的最近更新：新发表与修订过的文章，按日期排列，附摘要与修订说明。",
+    "tags": "{project}的全部标签，以及每个标签下的文章。",
+    "search": "在{project}中全文搜索文章：支持中文分词，按匹配程度排序。",
     "genindex": "{project}的术语与标签索引。",
 }
 

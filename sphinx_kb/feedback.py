@@ -25,8 +25,8 @@ CSS = "kb-readers.css"  # static/site/kb-readers.css
 ARTICLE_LABEL = "**文章**"
 POSITION_LABEL = "**位置**"
 # what the template holds today, for sites that are not a checkout of this repository
-_FALLBACK = ("---\nname: 文章错误\ntitle: \"[勘误] \"\nlabels: erratum\n---\n\n**文章**(链接或文件路径):\n\n"
-             "**位置**(小节标题或原文引用):\n\n**问题**:\n\n**依据**(论文的表/节、官方文档页面,或能复现的代码):\n")
+_FALLBACK = ("---\nname: 文章错误\ntitle: \"[勘误] \"\nlabels: erratum\n---\n\n**文章**（链接或文件路径）：\n\n"
+             "**位置**（小节标题或原文引用）：\n\n**问题**：\n\n**依据**（论文的表/节、官方文档页面，或能复现的代码）：\n")
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 
 

@@ -93,7 +93,7 @@ def entry_node(builder, fromdoc: str, entry: Entry) -> nodes.Element:
     box += meta
     title = nodes.paragraph(classes=["kb-entry-title"])
     if entry.note:
-        title += nodes.inline(text="更新:", classes=["kb-update-label"])
+        title += nodes.inline(text="更新：", classes=["kb-update-label"])
     title += _link(builder, fromdoc, entry.docname, entry.title)
     box += title
     text = entry.note if entry.note else entry.excerpt

@@ -67,6 +67,8 @@ def _convert_masked(text: str) -> str:
         inside = text[start + 1:end]
         before = text[start - 1] if start > 0 else ""
         after = text[end + 1] if end + 1 < len(text) else ""
+        if re.match(r"[A-Za-z0-9/^*+=_.\-]", after) and not _HAN.search(inside):
+            continue  # part of an expression: (H-1)/H, (a+b)^2
         if _HAN.search(inside) or _is_cjk(before) or _is_cjk(after) \
                 or (_is_cjk(_neighbour(text, start, -1)) and not inside.strip().isidentifier()):
             chars[start], chars[end] = "（", "）"
@@ -87,6 +89,8 @@ def _convert_masked(text: str) -> str:
         if ch == ":" and (next_char.isdigit() and prev_char.isascii() and prev_char.isalnum()
                           or next_char == ":" or prev_char == ":"):
             continue  # 8:8, arXiv:1702.08502, std::
+        if ch == ":" and re.search(r"(?i)\b(?:arxiv|doi|isbn|issn|pmid)$", text[:i]):
+            continue  # an identifier's prefix: arXiv:XXXX.XXXXX
         if ch in "?!" and next_char in "=" :
             continue
         if _is_cjk(left) or _is_cjk(right) or right == "" or next_char not in " \t":
@@ -124,7 +128,17 @@ def _fix_yaml_value(line: str) -> str:
 
 
 def fix(text: str) -> str:
-    """The page with full-width punctuation in its Chinese prose."""
+    """The page with full-width punctuation in its Chinese prose (converting a mark can make
+    its neighbour Chinese-adjacent, so this repeats until nothing changes)."""
+    for _ in range(5):
+        fixed = _fix_once(text)
+        if fixed == text:
+            break
+        text = fixed
+    return text
+
+
+def _fix_once(text: str) -> str:
     lines = text.split("\n")
     out: list[str] = []
     front = lines[:1] == ["---"]
@@ -148,7 +162,9 @@ def fix(text: str) -> str:
                 out.append(line)
                 continue
         if fences and not fences[-1][1]:
-            out.append(line)
+            # a code block's caption or no-run reason is shown as prose
+            option = re.match(r"^(\s*:(?:caption|reason|alt):\s*)(.*)$", line)
+            out.append(option.group(1) + fix_line(option.group(2)) if option else line)
             continue
         stripped = line.strip()
         if (fences and re.match(r"^:[\w-]+:", stripped)) or re.match(r"^\(.+\)=$", stripped) \

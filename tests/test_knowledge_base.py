@@ -138,7 +138,7 @@ def test_updates_are_newest_first_twelve_a_page(fixture_site):
     assert (len(first), len(second)) == (12, 1)
     dates = [re.search(r"\d{4}-\d{2}-\d{2}", e).group() for e in first + second]
     assert dates == sorted(dates, reverse=True)
-    assert "更新:训练时的内存预算" in first[0] and "第 8 次修订" in first[0]
+    assert "更新：训练时的内存预算" in first[0] and "第 8 次修订" in first[0]
     assert "Large Model" in first[0]
     # page links
     assert 'href="page-2.html"' in page1 and 'href="index.html"' in page2
@@ -248,7 +248,7 @@ def test_atom_feed_is_valid_and_absolute(fixture_site):
     for entry in feed.entries:
         assert entry.link.startswith(BASEURL) and entry.id.startswith(BASEURL)
     titles = [e.title for e in feed.entries]
-    assert "分布式数据并行入门" in titles and titles[0] == "更新:训练时的内存预算"
+    assert "分布式数据并行入门" in titles and titles[0] == "更新：训练时的内存预算"
     assert len({e.id for e in feed.entries}) == len(feed.entries)
 
 

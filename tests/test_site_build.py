@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pickle
 import shutil
 
@@ -53,7 +55,7 @@ def test_furo_labels_are_chinese(fixture_site):
 
 def test_no_run_block_shows_its_reason(fixture_site):
     html = fixture_site.html("python/shared-weights.html")
-    assert "不在测试中运行:需要两张 GPU" in html
+    assert "不在测试中运行：需要两张 GPU" in html
 
 
 def test_no_run_without_reason_fails_the_build(tmp_path):
@@ -68,6 +70,7 @@ def test_no_run_without_reason_fails_the_build(tmp_path):
 
 def test_plot_is_rendered_at_build_time(fixture_site):
     html = fixture_site.html("computer-vision/giou.html")
-    assert 'class="plot-directive"' in html
+    assert re.search(r'class="plot-directive only-light"[^>]*src="[^"]*giou-\d+\.png"', html), html[:2000]
+    assert re.search(r'class="plot-directive only-dark"[^>]*src="[^"]*giou-\d+-dark\.png"', html)
     images = list((fixture_site.outdir / "_images").glob("giou-*.png"))
     assert images and images[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

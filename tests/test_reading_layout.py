@@ -1,0 +1,309 @@
+"""Reading on every screen, measured in the real headless Chromium on every article of the real
+site, at a desktop width (1440 px) and a phone width (390 px):
+
+- every table-of-contents link, and back/forward, lands its heading at the top of the screen
+  (under the header bar on a phone), within 60 px;
+- the page keeps its height from load to the end of a scroll-through (< 2 % change);
+- no equation number overlaps its formula; a formula that scrolls shows the cue;
+- no diagram label is drawn below 11 px, in either theme;
+- plots have a dark twin, their size in the page before they load, and alt text that is not a path.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import ROOT, article_files
+
+ARTICLES = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in article_files()]
+WIDTHS = {"desktop": (1440, 900), "phone": (390, 844)}
+
+# Where the reader's eye expects a heading after a jump: the top of the viewport, or the bottom
+# of furo's header bar where it is shown (narrow screens).
+_HEADER_BOTTOM = """() => {
+  const header = document.querySelector('header.mobile-header');
+  if (!header) return 0;
+  const style = getComputedStyle(header);
+  return style.display === 'none' ? 0 : Math.max(0, header.getBoundingClientRect().bottom);
+}"""
+
+_JUMPS = """async (headerBottom) => {
+  const frame = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const tick = () => new Promise((done) => requestAnimationFrame(done));
+  const settle = async () => {  // until the position stays put from one frame to the next
+    let last = -1;
+    for (let i = 0; i < 120 && window.scrollY !== last; i++) { last = window.scrollY; await tick(); }
+  };
+  const results = [];
+  const links = Array.from(document.querySelectorAll('.toc-tree a.reference[href^="#"]'))
+    .filter((a) => a.getAttribute('href').length > 1);  // "#" is the page's own title: its top
+  for (const link of links) {
+    const id = decodeURIComponent(link.getAttribute('href').slice(1));
+    const target = document.getElementById(id);
+    if (!target) { results.push({ id, missing: true }); continue; }
+    link.click();
+    await settle();
+    const heading = target.matches('section') ? (target.querySelector(':scope > h1, :scope > h2, :scope > h3, :scope > h4') || target) : target;
+    const top = heading.getBoundingClientRect().top;
+    const atBottom = window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2;
+    results.push({ id, offset: top - headerBottom, atBottom, visible: top >= 0 && top < window.innerHeight });
+  }
+  return results;
+}"""
+
+_SCROLL_THROUGH = """async () => {
+  const frame = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const start = document.documentElement.scrollHeight;
+  const tick = () => new Promise((done) => requestAnimationFrame(done));
+  for (let y = 0; y < document.documentElement.scrollHeight; y += Math.round(window.innerHeight * 1.5)) {
+    window.scrollTo(0, y);
+    await tick();
+  }
+  await new Promise((done) => setTimeout(done, 150));  // lazy images that started loading
+  await Promise.all(Array.from(document.images).filter((i) => !i.complete && i.getClientRects().length)  // not the other theme's
+    .map((i) => new Promise((done) => { i.onload = i.onerror = done; setTimeout(done, 3000); })));
+  await frame();
+  return { start, end: document.documentElement.scrollHeight };
+}"""
+
+_EQUATIONS = """() => Array.from(document.querySelectorAll('div.math')).map((math) => {
+  const number = math.querySelector('.eqno');
+  const formula = math.querySelector('mjx-container');
+  if (!number || !formula) return null;
+  const a = number.getBoundingClientRect(), box = formula.getBoundingClientRect();
+  // the part of the formula that is on screen: its box, clipped by its own scrolling
+  const overlapX = Math.min(a.right, box.right) - Math.max(a.left, box.left);
+  const overlapY = Math.min(a.bottom, box.bottom) - Math.max(a.top, box.top);
+  const scrolls = formula.scrollWidth > formula.clientWidth + 1;
+  const style = getComputedStyle(formula);
+  return { id: math.id, overlap: overlapX > 0.5 && overlapY > 0.5, scrolls,
+           cue: style.backgroundAttachment.includes('local') && style.backgroundImage.includes('gradient'),
+           inside: box.right <= document.documentElement.clientWidth + 1 };
+}).filter(Boolean)"""
+
+# The smallest label of each diagram, as drawn: the SVG file is opened on its own at its natural
+# size to measure its text, then scaled by the width the image really has on the page.
+_DIAGRAM_LABELS = """async () => {
+  const out = [];
+  for (const img of document.querySelectorAll('.kb-diagram img')) {
+    if (getComputedStyle(img).display === 'none') continue;  // the other theme's image
+    const svgText = await (await fetch(img.currentSrc || img.src)).text();
+    const holder = document.createElement('div');
+    holder.style.cssText = 'position:absolute; left:-99999px; top:0';
+    holder.innerHTML = svgText;
+    document.body.append(holder);
+    const svg = holder.querySelector('svg');
+    const natural = svg.viewBox.baseVal.width || svg.getBoundingClientRect().width;
+    svg.setAttribute('width', natural);
+    svg.style.maxWidth = 'none';
+    let smallest = Infinity;
+    for (const text of svg.querySelectorAll('text')) {
+      if (!text.textContent.trim()) continue;
+      smallest = Math.min(smallest, parseFloat(getComputedStyle(text).fontSize));
+    }
+    holder.remove();
+    const shown = img.getBoundingClientRect().width;
+    out.push({ src: img.getAttribute('src'), px: smallest * shown / natural, shown, natural });
+  }
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def context_for(browser):
+    contexts = {}
+
+    def get(width: str, scheme: str = "light"):
+        if (width, scheme) not in contexts:
+            w, h = WIDTHS[width]
+            # reduced motion: jumps without furo's smooth scrolling (kb.css), so a jump can be
+            # measured as soon as it is made; where it lands is the same either way
+            contexts[width, scheme] = browser.new_context(viewport={"width": w, "height": h},
+                                                          color_scheme=scheme, reduced_motion="reduce")
+        return contexts[width, scheme]
+
+    yield get
+    for context in contexts.values():
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def reading(real_server, context_for):
+    """Everything measured on every article at one width, once: one visit per article."""
+    cache = {}
+
+    def measure(width: str) -> dict:
+        if width in cache:
+            return cache[width]
+        page = context_for(width).new_page()
+        results = {}
+        for article in ARTICLES:
+            page.goto(f"{real_server}/{article}", wait_until="load")
+            page.evaluate("document.fonts.ready")
+            header = page.evaluate(_HEADER_BOTTOM)
+            results[article] = {"jumps": page.evaluate(_JUMPS, header),
+                                "equations": page.evaluate(_EQUATIONS),
+                                "labels": page.evaluate(_DIAGRAM_LABELS)}
+            page.evaluate("window.scrollTo(0, 0)")
+            results[article]["height"] = page.evaluate(_SCROLL_THROUGH)
+        page.close()
+        cache[width] = results
+        return results
+
+    return measure
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_toc_jumps_land_on_their_heading(reading, width):
+    problems = []
+    checked = 0
+    for article, found in reading(width).items():
+        for jump in found["jumps"]:
+            checked += 1
+            if jump.get("missing"):
+                problems.append(f"{article}#{jump['id']}: no element with this id")
+            elif jump["atBottom"] and jump["visible"]:
+                continue  # the page's end: the heading cannot scroll higher, but it is on screen
+            elif not -2 <= jump["offset"] <= 60:
+                problems.append(f"{article}#{jump['id']}: heading lands {jump['offset']:.0f} px from the top")
+    assert checked > 5 * len(ARTICLES), f"only {checked} table-of-contents links found"
+    assert not problems, f"{len(problems)} of {checked} jumps at {width}:\n" + "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_back_and_forward_return_to_the_heading(real_server, context_for, width):
+    page = context_for(width).new_page()
+    page.goto(f"{real_server}/large-model/transformer.html", wait_until="load")
+    header = page.evaluate(_HEADER_BOTTOM)
+    ids = page.eval_on_selector_all('.toc-tree a.reference[href^="#"]', "links => links.map(a => a.hash.slice(1))")
+    ids = [i for i in ids if i]
+    first, second = ids[2], ids[-3]
+    for target in (first, second):
+        page.evaluate(f"document.querySelector('.toc-tree a.reference[href=\"#{target}\"]').click()")
+        page.wait_for_timeout(200)
+    page.go_back()
+    page.wait_for_timeout(400)
+    top = page.evaluate(f"decodeURIComponent(location.hash.slice(1)) === {first!r} && "
+                        f"document.getElementById({first!r}).getBoundingClientRect().top")
+    assert top is not False, "back did not return to the first section"
+    assert -2 <= top - header <= 60, f"after back, the heading is {top - header:.0f} px from the top"
+    page.go_forward()
+    page.wait_for_timeout(400)
+    top = page.evaluate(f"document.getElementById({second!r}).getBoundingClientRect().top")
+    at_bottom = page.evaluate("scrollY + innerHeight >= document.documentElement.scrollHeight - 2")
+    assert at_bottom or -2 <= top - header <= 60, f"after forward, the heading is {top - header:.0f} px off"
+    page.close()
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_page_height_stays_put_while_reading(reading, width):
+    problems = []
+    for article, found in reading(width).items():
+        heights = found["height"]
+        change = abs(heights["end"] - heights["start"]) / heights["start"]
+        if change >= 0.02:
+            problems.append(f"{article}: {heights['start']} px → {heights['end']} px ({change:.1%})")
+    assert not problems, "the page height changed while reading:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_equation_numbers_never_cover_formulas(reading, width):
+    problems, scrolling, total = [], 0, 0
+    for article, found in reading(width).items():
+        for eq in found["equations"]:
+            total += 1
+            if eq["overlap"]:
+                problems.append(f"{article}#{eq['id']}: the number overlaps the formula")
+            if not eq["inside"]:
+                problems.append(f"{article}#{eq['id']}: the formula pushes the page sideways")
+            if eq["scrolls"]:
+                scrolling += 1
+                if not eq["cue"]:
+                    problems.append(f"{article}#{eq['id']}: scrolls sideways with no cue")
+    assert total > 100, f"only {total} numbered formulas found"
+    if width == "phone":
+        assert scrolling > 0, "no formula is wider than a phone: the cue check checked nothing"
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_formula_tex_can_be_copied(real_server, context_for):
+    page = context_for("desktop").new_page()
+    page.goto(f"{real_server}/large-model/transformer.html", wait_until="load")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=real_server)
+    button = page.locator("div.math button.kb-copy-tex").first
+    button.click(force=True)
+    page.wait_for_timeout(200)
+    copied = page.evaluate("navigator.clipboard.readText()")
+    source = (ROOT / "large-model" / "transformer.md").read_text(encoding="utf-8")
+    assert copied.strip() and copied.strip() in source, copied
+    assert button.text_content() == "已复制"
+    page.close()
+
+
+def _label_problems(article: str, labels: list[dict], scheme: str) -> list[str]:
+    problems = []
+    for label in labels:
+        if not label["px"] >= 11:
+            problems.append(f"{article} {label['src']}: smallest label {label['px']:.1f} px "
+                            f"({label['shown']:.0f} of {label['natural']:.0f} px wide)")
+        if f"-{scheme}.svg" not in label["src"]:
+            problems.append(f"{article} {label['src']}: the {scheme} page shows another theme's drawing")
+    return problems
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_no_diagram_label_below_11px(reading, width):
+    measured = [(a, found["labels"]) for a, found in reading(width).items()]
+    problems = [p for a, labels in measured for p in _label_problems(a, labels, "light")]
+    assert sum(len(labels) for _a, labels in measured) >= 30, "fewer than 30 diagrams drawn at build time"
+    assert not problems, "\n".join(problems)
+
+
+def test_dark_mode_shows_dark_drawings_readable_on_a_phone(real_server, context_for):
+    page = context_for("phone", "dark").new_page()
+    problems, measured = [], 0
+    for article in ARTICLES:
+        page.goto(f"{real_server}/{article}", wait_until="load")
+        labels = page.evaluate(_DIAGRAM_LABELS)
+        measured += len(labels)
+        problems += _label_problems(article, labels, "dark")
+        for visible in page.eval_on_selector_all(
+                "img.plot-directive", "imgs => imgs.filter(i => getComputedStyle(i).display !== 'none')"
+                                      ".map(i => i.getAttribute('src'))"):
+            if not visible.endswith("-dark.png"):
+                problems.append(f"{article}: plot {visible} shown in dark mode")
+    page.close()
+    assert measured >= 30
+    assert not problems, "\n".join(problems)
+
+
+def test_diagrams_are_images_with_chinese_labels(real_site):
+    """Drawn at build time: no Mermaid script on article pages, each diagram an <img> pair whose
+    alt text holds its labels, and labels in Chinese."""
+    english_only = []
+    for article in ARTICLES:
+        html = (real_site.outdir / article).read_text(encoding="utf-8")
+        assert "kb-mermaid.js" not in html and "mermaid.esm" not in html, article
+        for alt in re.findall(r'<div class="kb-diagram"[^>]*>.*?<img[^>]*alt="([^"]*)"', html, re.S):
+            if not re.search("[\u4e00-\u9fff]", alt.removeprefix("图：")):
+                english_only.append(f"{article}: {alt[:80]}")
+    assert not english_only, "diagrams labelled only in English:\n" + "\n".join(english_only)
+
+
+def test_plots_have_a_dark_twin_size_and_alt_text(real_site):
+    figures = 0
+    for article in ARTICLES:
+        html = (real_site.outdir / article).read_text(encoding="utf-8")
+        for tag in re.findall(r"<img[^>]*plot-directive[^>]*>", html):
+            figures += 1
+            assert re.search(r'width="\d+"', tag) and re.search(r'height="\d+"', tag), tag
+            alt = re.search(r'alt="([^"]*)"', tag).group(1)
+            assert alt.startswith("图：") and ".png" not in alt and "/" not in alt.split("：", 1)[1][:1], tag
+            src = re.search(r'src="([^"]*)"', tag).group(1)
+            assert (real_site.outdir / article).parent.joinpath(src).resolve().is_file(), src
+        light = len(re.findall(r"<img[^>]*plot-directive[^>]*only-light", html))
+        dark = len(re.findall(r"<img[^>]*plot-directive[^>]*only-dark", html))
+        assert light == dark, f"{article}: {light} light plots, {dark} dark twins"
+    assert figures >= 30, f"only {figures} plot images"
