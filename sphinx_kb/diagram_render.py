@@ -17,6 +17,7 @@ Drawings are cached by the diagram's text, the Mermaid version and this module's
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -24,6 +25,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from xml.etree import ElementTree
 
 from sphinx.util import logging
 
@@ -41,8 +43,8 @@ _ORIGIN = "http://kb-render.invalid"
 _SVG_ELEMENTS = {"svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text", "tspan",
                  "defs", "marker", "style", "title", "desc", "lineargradient", "radialgradient", "stop",
                  "clippath", "mask", "pattern", "use", "symbol", "filter", "fegaussianblur", "feoffset",
-                 "feblend", "feflood", "fecomposite", "femerge", "femergenode", "fedropshadow", "image"}
-_TAG = re.compile(r"<\s*([A-Za-z][\w:-]*)")
+                 "feblend", "feflood", "fecomposite", "femerge", "femergenode", "fedropshadow"}
+_OUTSIDE = re.compile(r"url\(\s*['\"]?(?!#)|@import|expression\(", re.I)
 
 
 def font_path() -> Path | None:
@@ -62,6 +64,7 @@ def chromium_path() -> str | None:
     return None  # Playwright's own browser, if `playwright install chromium` put one there
 
 
+@functools.lru_cache(maxsize=4)
 def mermaid_version(node_modules: Path) -> str:
     try:
         return json.loads((node_modules / "mermaid" / "package.json").read_text(encoding="utf-8"))["version"]
@@ -75,18 +78,37 @@ def render_key(code: str, node_modules: Path) -> str:
 
 
 def svg_problem(svg: str) -> str | None:
-    """Why a drawing is not plain SVG, or None: no script, no foreign content, no outside links."""
-    for tag in _TAG.findall(svg):
-        if tag.lower() not in _SVG_ELEMENTS:
-            return f"unexpected <{tag}> element"
-    if re.search(r"\son[a-z]+\s*=", svg, re.I):
-        return "an event-handler attribute"
-    for link in re.findall(r"""(?:href|src)\s*=\s*["']([^"']*)""", svg, re.I):
-        if not link.startswith("#"):
-            return f"a link to {link[:60]!r}"
-    if re.search(r"url\(\s*['\"]?(?!#)", svg) or "@import" in svg:
-        return "a style that loads another file"
+    """Why a drawing is not plain SVG, or None: parsed as XML, every element on the list, no
+    event handler, no link or style reaching outside the drawing."""
+    try:
+        root = ElementTree.fromstring(svg)
+    except ElementTree.ParseError as err:
+        return f"markup that is not well-formed SVG ({err})"
+    for element in root.iter():
+        name = element.tag.rsplit("}", 1)[-1]
+        if name.lower() not in _SVG_ELEMENTS:
+            return f"an unexpected <{name}> element"
+        for attribute, value in element.attrib.items():
+            attribute = attribute.rsplit("}", 1)[-1].lower()
+            if attribute.startswith("on"):
+                return f"an event-handler attribute ({attribute})"
+            if attribute in ("href", "src") and not value.startswith("#"):
+                return f"a link to {value[:60]!r}"
+            if _OUTSIDE.search(value):
+                return f"a style that loads another file ({value[:60]!r})"
+        if name == "style" and _OUTSIDE.search(element.text or ""):
+            return "a style sheet that loads another file"
     return None
+
+
+def launch_chromium(playwright):
+    """Headless Chromium for build-time work (diagrams here, the PDF in ``pdf``): the Debian
+    browser where there is one, else Playwright's own; no GPU, no background traffic."""
+    options = {"args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                        "--disable-component-update", "--font-render-hinting=none"]}
+    if chromium_path():
+        options["executable_path"] = chromium_path()
+    return playwright.chromium.launch(**options)
 
 
 _PAGE_SCRIPT = r"""
@@ -154,11 +176,7 @@ def render(sources: list[tuple[str, str]], node_modules: Path) -> dict[str, dict
     results: dict[str, dict] = {key: {} for key, _code in sources}
     try:
         with sync_playwright() as p:
-            options = {"args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                "--disable-component-update", "--font-render-hinting=none"]}
-            if chromium_path():
-                options["executable_path"] = chromium_path()
-            browser = p.chromium.launch(**options)
+            browser = launch_chromium(p)
             try:
                 page = browser.new_page(viewport={"width": 1600, "height": 1200})
                 page.route("**/*", answer)
@@ -198,10 +216,9 @@ def image_html(key: str, entry: dict, images_uri: str, *, epub: bool) -> str:
     alt = html.escape(f"图：{labels}" if labels else "图", quote=True)
     images = []
     for variant in ("light",) if epub else ("light", "dark"):
-        css = "" if epub else f' class="only-{variant}"'
-        images.append(f'<img{css} src="{images_uri}/kb-diagram-{key}-{variant}.svg" width="{width}" '
-                      f'height="{height}" alt="{alt}" style="min-width: {min_width}px"'
-                      f'{"" if epub else " decoding=" + chr(34) + "async" + chr(34)} />')
+        theme, decoding = ("", "") if epub else (f' class="only-{variant}"', ' decoding="async"')  # EPUB: no switch
+        images.append(f'<img{theme} src="{images_uri}/kb-diagram-{key}-{variant}.svg" width="{width}" '
+                      f'height="{height}" alt="{alt}" style="min-width: {min_width}px"{decoding} />')
     frame = "".join(images)
     return (f'<div class="kb-diagram" data-min-width="{min_width}"><div class="kb-diagram-frame" '
             f'tabindex="0" role="group" aria-label="图（可横向滚动）">{frame}</div></div>\n')

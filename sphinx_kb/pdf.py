@@ -185,7 +185,7 @@ def print_pdf(singlehtml: Path, out: Path) -> dict:
     from playwright.sync_api import sync_playwright
     from pypdf import PdfReader, PdfWriter
 
-    from .diagram_render import chromium_path
+    from .diagram_render import launch_chromium
 
     font = _font_url()
     singlehtml, out = singlehtml.resolve(), out.resolve()
@@ -193,11 +193,7 @@ def print_pdf(singlehtml: Path, out: Path) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     draft = out.with_suffix(".draft.pdf")
     with sync_playwright() as p:
-        options = {"args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                            "--disable-component-update", "--font-render-hinting=none"]}
-        if chromium_path():
-            options["executable_path"] = chromium_path()
-        browser = p.chromium.launch(**options)
+        browser = launch_chromium(p)
         try:
             page = browser.new_page()
             # nothing leaves the machine: the page reads the build's files and the font only
