@@ -45,11 +45,19 @@ class ProblemRecorder(std_logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self.problems: list[str] = []
+        self.problems: list[str] = []  # each problem's location ("" where it has none)
+        self.messages: list[str] = []  # each problem as the terminal shows it (livebuild shows them)
 
     def filter(self, record: std_logging.LogRecord) -> bool:
         location = getattr(record, "location", None)
-        self.problems.append(location if isinstance(location, str) and location else "")
+        location = location if isinstance(location, str) and location else ""
+        try:
+            text = record.getMessage()
+        except Exception:  # noqa: BLE001 - a record that cannot be formatted is still a problem
+            text = str(record.msg)
+        level = "ERROR" if record.levelno >= std_logging.ERROR else "WARNING"
+        self.problems.append(location)
+        self.messages.append(f"{location}: {level}: {text}" if location else f"{level}: {text}")
         return True
 
 

@@ -12,33 +12,12 @@ neither, so published pages stay as they were.
 from __future__ import annotations
 
 import json
-import logging as std_logging
 from pathlib import Path
 
 from sphinx.application import Sphinx
-from sphinx.util import logging
 
 STATUS_FILE = "kb-build-status.json"
 SCRIPT = "kb-build-status.js"
-
-
-class MessageRecorder(std_logging.Filter):
-    """Placed last on Sphinx's warning handler: the problems as the terminal shows them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[str] = []
-
-    def filter(self, record: std_logging.LogRecord) -> bool:
-        try:
-            text = record.getMessage()
-        except Exception:  # noqa: BLE001
-            text = str(record.msg)
-        location = getattr(record, "location", None)
-        level = "ERROR" if record.levelno >= std_logging.ERROR else "WARNING"
-        self.messages.append(f"{location}: {level}: {text}" if isinstance(location, str) and location
-                             else f"{level}: {text}")
-        return True
 
 
 def status(messages: list[str], exception: BaseException | None) -> dict:
@@ -58,17 +37,14 @@ def write_status(outdir: Path, messages: list[str], exception: BaseException | N
 def _install(app: Sphinx, config) -> None:
     if not config.kb_live_errors:
         return
-    recorder = MessageRecorder()
-    for handler in std_logging.getLogger(logging.NAMESPACE).handlers:
-        if isinstance(handler, logging.WarningStreamHandler):
-            handler.addFilter(recorder)
-    app.kb_live_messages = recorder
+    app.kb_live_errors = True  # problems are recorded by buildlog's recorder on Sphinx's handler
     app.add_js_file(SCRIPT, loading_method="defer")
 
 
 def _finish(app: Sphinx, exception: Exception | None) -> None:
-    recorder = getattr(app, "kb_live_messages", None)
-    if recorder is None or app.builder.format != "html" or app.builder.name == "epub":
+    recorder = getattr(app, "kb_problems", None)
+    if not getattr(app, "kb_live_errors", False) or recorder is None or app.builder.format != "html" \
+            or app.builder.name == "epub":
         return
     write_status(Path(app.outdir), recorder.messages, exception)
 

@@ -91,7 +91,7 @@ def next_steps(path: Path, root: Path = ROOT) -> str:
         f"2. 预览：make livehtml，打开 http://127.0.0.1:8000/{docname}.html",
         f"3. 运行本文的代码：.venv/bin/python tests/article_code.py {rel}",
         f"4. 格式检查：node_modules/.bin/markdownlint-cli2 {rel} && .venv/bin/python -m sphinx_kb.copywriting {rel}",
-        f"5. 搜索用例：在 tests/search_queries.tsv 加两行 real<TAB>读者会输入的查询<TAB>{docname}"
+        f"5. 搜索用例：在 tests/search_queries.tsv 至少加五行 real<TAB>读者会输入的查询<TAB>{docname}（其中两条是读者会问的自然问题）"
         "（其中一条不含标题里的词）",
         "6. 提交前：make test",
     ])

@@ -1,8 +1,8 @@
 """下载 Notebook: each article with runnable code as a Jupyter notebook, written at build time.
 
 The notebook holds exactly the blocks the test suite executes, in the same order: the blocks
-are collected by ``tests/article_code.py`` (``collect_blocks``), the one definition of which
-blocks run, so the notebook and the suite cannot disagree. A ``python`` block becomes a code
+are collected by ``articlecode.collect_blocks``, which ``tests/article_code.py`` runs too: one
+definition of which blocks run, so the notebook and the suite cannot disagree. A ``python`` block becomes a code
 cell whose output is the article's checked ``output`` block; a ``pycon`` session becomes one
 cell per example; ``{no-run}`` blocks are left out, as the suite leaves them out.
 
@@ -23,35 +23,23 @@ from __future__ import annotations
 
 import ast
 import doctest
-import functools
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from .articlecode import collect_blocks
+
 logger = logging.getLogger(__name__)
-_ARTICLE_CODE = Path(__file__).resolve().parents[1] / "tests" / "article_code.py"
 NBFORMAT, NBFORMAT_MINOR = 4, 5
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
-@functools.cache
-def article_code():
-    """The test suite's block collector (tests/article_code.py), loaded as a module."""
-    spec = importlib.util.spec_from_file_location("kb_article_code", _ARTICLE_CODE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("kb_article_code", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 def runnable_blocks(text: str) -> list:
     """The blocks the suite executes (``run`` and ``session``), in order."""
-    return [b for b in article_code().collect_blocks(text) if b.kind != "no-run"]
+    return [b for b in collect_blocks(text) if b.kind != "no-run"]
 
 
 def _source_lines(text: str) -> list[str]:
