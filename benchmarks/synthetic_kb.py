@@ -84,7 +84,7 @@ TERMS = (
     "上采样", "池化", "锚框", "非极大值抑制", "交并比", "语义分割", "实例分割", "关键点", "热图", "相机标定",
     "数据增强", "Transformer", "Adam", "AdamW", "SGD", "LoRA", "ZeRO", "FlashAttention", "KV Cache", "RoPE",
     "MoE", "GELU", "SwiGLU", "RMSNorm", "BatchNorm", "ResNet", "ViT", "DETR", "YOLO", "FPN", "U-Net", "CUDA",
-    "NCCL", "AllReduce", "autograd", "DDP", "FSDP", "bf16", "fp16",
+    "NCCL", "AllReduce", "自动求导", "DDP", "FSDP", "bf16", "fp16",
 )
 CODE_NAMES = (
     "torch.autograd.grad", "nn.Module", "F.scaled_dot_product_attention", "torch.autocast",

@@ -105,14 +105,17 @@ def _lazy_images(app: Sphinx, doctree: nodes.document) -> None:
     if app.builder.name not in ("html", "dirhtml"):
         return  # EPUB readers have the whole book locally; `loading` is not EPUB markup
     for image in doctree.findall(nodes.image):
-        if "loading" in image:
-            continue
-        sections, parent = 0, image.parent
-        while parent is not None:
-            sections += isinstance(parent, nodes.section)
-            parent = parent.parent
-        if sections >= 2:
+        if "loading" not in image and below_opening(image):
             image["loading"] = "lazy"
+
+
+def below_opening(node: nodes.Node) -> bool:
+    """Inside a subsection, i.e. not in the page's opening (the H1 section's own text)."""
+    sections, parent = 0, node.parent
+    while parent is not None:
+        sections += isinstance(parent, nodes.section)
+        parent = parent.parent
+    return sections >= 2
 
 
 def _serve_site_files(app: Sphinx, config) -> None:

@@ -206,8 +206,9 @@ def render(sources: list[tuple[str, str]], node_modules: Path) -> dict[str, dict
     return results
 
 
-def image_html(key: str, entry: dict, images_uri: str, *, epub: bool) -> str:
-    """The <img> elements of one drawn diagram (both themes on the site, the light one in EPUB)."""
+def image_html(key: str, entry: dict, images_uri: str, *, epub: bool, lazy: bool = False) -> str:
+    """The <img> elements of one drawn diagram (both themes on the site, the light one in EPUB);
+    ``lazy`` below an article's opening, as ``assets`` does for images."""
     width, height = round(entry["width"]), round(entry["height"])
     smallest = entry.get("smallest") or 16
     # Below this width the smallest label would fall under MIN_LABEL_PX: the frame scrolls instead.
@@ -217,6 +218,7 @@ def image_html(key: str, entry: dict, images_uri: str, *, epub: bool) -> str:
     images = []
     for variant in ("light",) if epub else ("light", "dark"):
         theme, decoding = ("", "") if epub else (f' class="only-{variant}"', ' decoding="async"')  # EPUB: no switch
+        decoding += ' loading="lazy"' if lazy and not epub else ""
         images.append(f'<img{theme} src="{images_uri}/kb-diagram-{key}-{variant}.svg" width="{width}" '
                       f'height="{height}" alt="{alt}" style="min-width: {min_width}px"{decoding} />')
     frame = "".join(images)

@@ -190,7 +190,7 @@ def _use_drawings(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     from sphinx.util.osutil import relative_uri
     from sphinxcontrib.mermaid import mermaid
 
-    from .assets import node_modules_dir
+    from .assets import below_opening, node_modules_dir
 
     folder, node_modules = _drawings(app), node_modules_dir(app)
     images = Path(app.outdir) / "_images"
@@ -209,7 +209,8 @@ def _use_drawings(app: Sphinx, doctree: nodes.document, docname: str) -> None:
                 temporary = target.with_name(f"{target.name}.{os.getpid()}")
                 temporary.write_text(entry[variant], encoding="utf-8")
                 os.replace(temporary, target)
-        node.replace_self(nodes.raw("", diagram_render.image_html(key, entry, uri, epub=epub), format="html"))
+        html = diagram_render.image_html(key, entry, uri, epub=epub, lazy=below_opening(node))
+        node.replace_self(nodes.raw("", html, format="html"))
 
 
 def setup(app: Sphinx) -> None:

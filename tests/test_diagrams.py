@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from article_code import _parser, _split_directive_body
+from sphinx_kb.articlecode import _parser, _split_directive_body
 from conftest import FIXTURE_SITE, article_files
 
 

@@ -34,7 +34,7 @@ def test_autocorrect_catches_and_fixes_spacing(tmp_path: Path):
     assert copywriting.main([str(page)]) == 1
     assert copywriting.main(["--fix", str(page)]) == 0
     text = page.read_text(encoding="utf-8")
-    assert "中文 English 混排,数字 3 个。" in text  # spacing fixed, punctuation kept as written
+    assert "中文 English 混排，数字 3 个。" in text  # spacing fixed, the comma made full-width
     assert "print('代码English不改')" in text  # code is not prose
     assert copywriting.main([str(page)]) == 0
 
