@@ -30,7 +30,8 @@
     "是不是", "有哪些", "怎么理解", "理解", "介绍", "原理是", "多少", "干什么", "干嘛", "用来",
     // how a reader states a problem: the article about the thing is the answer
     "不够用", "不够", "不足", "太大", "太小", "太慢", "太多", "太少", "爆了", "报错", "出错", "解决", "办法",
-    "问题", "教程", "入门", "详解", "讲解", "举例", "例子", "一个", "通俗",
+    "问题", "教程", "入门", "详解", "讲解", "举例", "例子", "一个", "通俗", "原理", "会不会", "不会", "看到",
+    "一起", "不行", "就不", "行不行", "好不好", "哪个好", "有用", "用处",
   ].sort((a, b) => b.length - a.length);
   const LATIN_FILLERS = new Set(["how", "what", "why", "is", "are", "the", "a", "an", "to", "do", "does", "of",
     "in", "for", "and", "or", "vs", "versus", "with", "use", "when", "which", "difference", "between"]);
@@ -298,7 +299,7 @@
         list.forEach((h) => {
           if (texts.some((t) => holds(h.squashed, h.words, t))) {
             count += 1;
-            const page = pages.get(file) || { score: 0, covered: 0, sections: new Map() };
+            const page = pages.get(file) || { score: 0, covered: 0, concepts: 0, sections: new Map() };
             page.sections.set(h, (page.sections.get(h) || 0) + 1);
             pages.set(file, page);
           }
@@ -311,9 +312,11 @@
       const idf = Math.log(1 + fileCount / matched.length);
       totalIdf += idf;
       matched.forEach((file) => {
-        const page = pages.get(file) || { score: 0, covered: 0, sections: new Map() };
-        page.score += found.get(file) * idf * (concept.alias ? 1.2 : 1);
-        page.covered += idf;
+        const page = pages.get(file) || { score: 0, covered: 0, concepts: 0, sections: new Map() };
+        const weight = found.get(file) * (concept.alias ? 1.2 : 1);
+        page.score += weight * idf;
+        page.covered += idf * Math.min(1, (1 + weight) / (1 + TITLE));  // a title match covers fully
+        page.concepts += 1;
         pages.set(file, page);
       });
     });
@@ -323,7 +326,7 @@
     pages.forEach((page, file) => {
       if (!page.covered) return;
       // coverage of the query (rare words count more) first, then title > heading > text
-      let score = 100 * (page.covered / Math.max(1e-9, totalIdf)) + 10 * page.score;
+      let score = 100 * (page.covered / Math.max(1e-9, totalIdf)) + 20 * (page.concepts / usable.length) + 5 * page.score;
       let section = null, best = 0;
       page.sections.forEach((n, h) => { if (n > best) { best = n; section = h; } });
       if (whole.length > 1 && usable.length > 1) {
