@@ -52,7 +52,7 @@ def _add_templates(app: Sphinx, config) -> None:
     sidebars = config.html_sidebars or {}
     if not sidebars:
         config.html_sidebars = {"**": [
-            "sidebar/brand.html", "sidebar/search.html", "sidebar/scroll-start.html",
+            "sidebar/brand.html", "sidebar/kb-search.html", "sidebar/scroll-start.html",
             "sidebar/navigation.html", "sidebar/kb-links.html", "sidebar/scroll-end.html"]}
 
 

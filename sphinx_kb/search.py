@@ -12,6 +12,13 @@ page itself, fetched in full: on a math-heavy article that is 300 KB of HTML for
 characters, and the results page took 3 s to fill on a phone. We write the text of each page,
 sections and anchors kept, to ``_search/<page>.html`` (a few KB), and the results page
 fetches that instead (``static/site/kb-search-summaries.js``).
+
+Results appear as the reader types (``static/site/kb-search-panel.js``, a combobox in the
+sidebar and in the phone header), ranked by ``static/site/kb-search-engine.js``, the same code
+that ranks the full results page. The engine reads Sphinx's ``searchindex.js`` and
+``_static/kb-search-data.js``, written here: which pages are results (articles and the
+glossary, not the home, category or generated pages) and the alias groups of the glossary,
+one group per entry, made of the entry's term lines (偏置 / bias / 截距).
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ from .metadata import plain_math
 _STATIC = Path(__file__).parent / "static"
 SUMMARY_DIR = "_search"
 SUMMARY_LOADER = "kb-search-summaries.js"
+DATA_FILE = "kb-search-data.js"
+GLOSSARY = "glossary"
 
 
 def _use_our_ranking(app: Sphinx, config) -> None:
@@ -211,9 +220,55 @@ def _complete_translations(app: Sphinx, exception) -> None:
                                                                        sort_keys=True) + ");\n", encoding="utf-8")
 
 
+# --- what the search engine needs besides Sphinx's index ------------------------------------
+
+def glossary_aliases(doctree: nodes.document) -> list[dict]:
+    """One entry per glossary item: its term lines (the aliases) and the anchor of the first."""
+    entries = []
+    for item in doctree.findall(nodes.definition_list_item):
+        terms = [t for t in item.findall(nodes.term)]
+        names = [t.astext().strip() for t in terms if t.astext().strip()]
+        if names:
+            anchor = next((t["ids"][0] for t in terms if t["ids"]), "")
+            entries.append({"terms": names, "anchor": anchor})
+    return entries
+
+
+def _write_search_data(app: Sphinx, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    from .metadata import is_article
+
+    env = app.env
+    pages = sorted(d for d in env.found_docs if is_article(d) or d == GLOSSARY)
+    aliases = glossary_aliases(env.get_doctree(GLOSSARY)) if GLOSSARY in env.found_docs else []
+    data = {"pages": pages, "glossary": GLOSSARY if GLOSSARY in env.found_docs else None, "aliases": aliases}
+    target = Path(app.outdir) / "_static" / DATA_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = "window.KB_SEARCH_DATA = " + json.dumps(data, ensure_ascii=False, separators=(",", ":")) + ";\n"
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+
+
+def _add_search_assets(app: Sphinx) -> None:
+    if app.builder.format != "html":
+        return
+    app.add_css_file("kb-search.css")
+    app.add_js_file("kb-search-engine.js", loading_method="defer")
+    app.add_js_file("kb-search-panel.js", loading_method="defer")
+
+
+def _search_page_data(app: Sphinx, pagename: str, templatename, context, doctree) -> None:
+    if pagename == "search" and app.builder.name == "html":
+        app.add_js_file(DATA_FILE, priority=200)
+
+
 def setup(app: Sphinx) -> None:
     app.add_search_language(ChineseSearch)
     app.connect("config-inited", _use_our_ranking)
     app.connect("html-page-context", _write_summary)
+    app.connect("html-page-context", _search_page_data)
+    app.connect("builder-inited", _add_search_assets)
     app.connect("doctree-resolved", _index_each_word_once)
     app.connect("build-finished", _complete_translations)
+    app.connect("build-finished", _write_search_data)
