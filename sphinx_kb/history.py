@@ -148,12 +148,10 @@ def history_section(article, commits: list[Commit], repository: str) -> nodes.se
     block += nodes.paragraph("", "", nodes.strong(text="更新历史"), classes=["kb-history-title"])
     listing = nodes.bullet_list(classes=["kb-history-list"])
     for day in days:
-        texts = list(day.notes) or (["首次发布"] if day.first and not day.commits else [])
-        if texts:  # the notes, then the day's commits
-            listing += _history_item(day.date, "；".join(texts), day.commits, repository)
-        else:  # commits without a note: each one's message says what it did
-            for commit in day.commits:
-                listing += _history_item(day.date, commit.subject, [commit], repository)
+        # the notes, then the day's commits; a day with commits but no note says 修订: commit
+        # messages are English (CONTRIBUTING) and stay in the links' titles, off the Chinese page
+        texts = list(day.notes) or (["首次发布"] if day.first else ["修订"])
+        listing += _history_item(day.date, "；".join(texts), day.commits, repository)
     block += listing
     return block
 

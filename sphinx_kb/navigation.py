@@ -21,7 +21,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 
-from .metadata import CATEGORIES, Article, articles, is_article, truncate
+from .metadata import CATEGORIES, CATEGORY_NAMES, Article, articles, is_article, truncate
 
 UPDATES_PAGE = "updates/index"
 TAGS_PAGE = "tags/index"
@@ -52,9 +52,10 @@ def feed_entries(env: BuildEnvironment) -> list[Entry]:
     for article in articles(env).values():
         if not article.date:
             continue
-        entries.append(Entry(article.date, article.docname, article.title, article.category, article.excerpt))
+        name = CATEGORY_NAMES[article.folder]
+        entries.append(Entry(article.date, article.docname, article.title, name, article.excerpt))
         for number, update in enumerate(article.updates, 1):
-            entries.append(Entry(update.date, article.docname, article.title, article.category,
+            entries.append(Entry(update.date, article.docname, article.title, name,
                                  article.excerpt, note=update.note, number=number))
     entries.sort(key=lambda e: (bool(e.note), e.title, e.docname, e.note))
     entries.sort(key=lambda e: e.date, reverse=True)  # stable: ties keep the order above
@@ -141,7 +142,7 @@ def _decorate_article(app: Sphinx, doctree: nodes.document, docname: str) -> Non
     meta = nodes.paragraph(classes=["kb-article-meta"])
     if article.date:
         meta += nodes.inline(text=article.date, classes=["kb-date"])
-    meta += nodes.inline(text=article.category or CATEGORIES[article.folder], classes=["kb-category"])
+    meta += nodes.inline(text=CATEGORY_NAMES[article.folder], classes=["kb-category"])
     if article.tags:
         meta += tag_chips(builder, docname, article.tags)
     section.insert(1, meta)
@@ -215,7 +216,7 @@ def category_overviews(env: BuildEnvironment, start: int = HOME_START,
     all_articles = articles(env)
     back = backlinks(env) if back is None else back
     result = []
-    for folder, label in CATEGORIES.items():
+    for folder, label in CATEGORY_NAMES.items():
         items = [a for a in all_articles.values() if a.folder == folder]
         inbound = {a.docname: len({d for d in back.get(a.docname, ()) if d in all_articles and d != a.docname})
                    for a in items}

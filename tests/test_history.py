@@ -82,7 +82,11 @@ def test_history_section_links_each_commit(repo):
     section = history.history_section(article, commits, "https://github.com/someone/fork")
     text = section.astext()
     assert "贡献者：Alice Zhang、Bob Li" in text
-    assert "修正公式并补充例子" in text and "rename" in text
+    assert "修正公式并补充例子" in text and "修订" in text
+    # the commit messages (English, as CONTRIBUTING asks) are the links' titles, not page text
+    assert not [s for s in ("rename", "add an example", "fix a formula", "first draft") if s in text], text
+    titles = [n["reftitle"] for n in section.findall(lambda n: n.tagname == "reference")]
+    assert any(t.startswith("rename（") for t in titles), titles
     refs = [n["refuri"] for n in section.findall(lambda n: n.tagname == "reference")]
     assert refs == [f"https://github.com/someone/fork/commit/{c.sha}" for c in
                     sorted(commits, key=lambda c: c.date, reverse=True)]

@@ -139,7 +139,7 @@ def test_updates_are_newest_first_twelve_a_page(fixture_site):
     dates = [re.search(r"\d{4}-\d{2}-\d{2}", e).group() for e in first + second]
     assert dates == sorted(dates, reverse=True)
     assert "更新：训练时的内存预算" in first[0] and "第 8 次修订" in first[0]
-    assert "Large Model" in first[0]
+    assert "大模型" in first[0] and "Large Model" not in first[0]  # the Chinese name, not the front-matter value
     # page links
     assert 'href="page-2.html"' in page1 and 'href="index.html"' in page2
     # dates group visually, one heading per day

@@ -6,7 +6,8 @@ site, at a desktop width (1440 px) and a phone width (390 px):
 - the page keeps its height from load to the end of a scroll-through (< 2 % change);
 - no equation number overlaps its formula; a formula that scrolls shows the cue;
 - no diagram label is drawn below 11 px, in either theme;
-- plots have a dark twin, their size in the page before they load, and alt text that is not a path.
+- plots have a dark twin, their size in the page before they load, and alt text that is not a path;
+- no English is left in the interface (furo's, Sphinx's or ours) on any page, after its scripts ran.
 """
 
 from __future__ import annotations
@@ -111,6 +112,43 @@ _DIAGRAM_LABELS = """async () => {
 }"""
 
 
+# The interface's words, as a reader meets them once the page's scripts ran: the text outside
+# the article (the header, sidebars, footer, search panel) and our own additions inside it
+# (meta line, feedback, notebook, history headings), plus the labels of controls. Titles of
+# pages and headings are content, not interface: links to pages and the page's own table of
+# contents are left out, as are names quoted in 「」.
+_INTERFACE_WORDS = """() => {
+  const additions = '.kb-article-meta, .kb-feedback, .kb-notebook, .kb-history > h2, .kb-history-title,'
+    + ' .kb-contributors > strong, .kb-related > h2, .kb-search-panel';
+  const content = 'script, style, noscript, template, .toc-tree, .kb-tag, .kb-history-note, .kb-date, mjx-container';
+  const pageLink = (el) => { const a = el.closest('a[href]'); return a && a.origin === location.origin && !a.classList.contains('kb-feedback-link'); };
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!node.textContent.trim() || el.closest(content) || pageLink(el)) continue;
+    if (el.closest('article') && !el.closest(additions)) continue;
+    if (!el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') continue;
+    found.push(node.textContent);
+  }
+  const controls = 'button, input, textarea, select, label, nav, aside, [role], .headerlink, .copybtn, .kb-copy-tex';
+  for (const el of document.querySelectorAll(controls)) {
+    for (const name of ['aria-label', 'placeholder', 'title', 'data-tooltip', 'value']) {
+      if (el.hasAttribute(name) && !(name === 'value' && el.type === 'search')) found.push(el.getAttribute(name));
+    }
+  }
+  return found.map((text) => text.replace(/「[^」]*」/g, ' ').trim()).filter(Boolean);
+}"""
+
+# Names that stay English in a Chinese interface: products and formats.
+_NAMES = {"Python", "Furo", "Sphinx", "TeX", "Notebook", "Jupyter", "Colab", "VS", "Code", "PDF", "EPUB",
+          "GitHub", "Atom", "RSS"}
+
+
+def english_words(texts: list[str]) -> list[str]:
+    return sorted({w for t in texts for w in re.findall(r"[A-Za-z][A-Za-z'-]+", t) if w not in _NAMES})
+
+
 @pytest.fixture(scope="module")
 def context_for(browser):
     contexts = {}
@@ -145,7 +183,8 @@ def reading(real_server, context_for):
             header = page.evaluate(_HEADER_BOTTOM)
             results[article] = {"jumps": page.evaluate(_JUMPS, header),
                                 "equations": page.evaluate(_EQUATIONS),
-                                "labels": page.evaluate(_DIAGRAM_LABELS)}
+                                "labels": page.evaluate(_DIAGRAM_LABELS),
+                                "interface": english_words(page.evaluate(_INTERFACE_WORDS))}
             page.evaluate("window.scrollTo(0, 0)")
             results[article]["height"] = page.evaluate(_SCROLL_THROUGH)
         page.close()
@@ -240,6 +279,50 @@ def test_formula_tex_can_be_copied(real_server, context_for):
     assert copied.strip() and copied.strip() in source, copied
     assert button.text_content() == "已复制"
     page.close()
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_no_english_in_the_interface_of_any_article(reading, width):
+    found = {article: measured["interface"] for article, measured in reading(width).items() if measured["interface"]}
+    assert not found, "English interface text:\n" + "\n".join(f"{a}: {w}" for a, w in found.items())
+
+
+OTHER_PAGES = ["index.html", "python/index.html", "large-model/index.html", "computer-vision/index.html",
+               "updates/index.html", "updates/page-2.html", "glossary.html", "search.html?q=显存",
+               "genindex.html", "404.html"]
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_no_english_in_the_interface_of_the_other_pages(real_server, context_for, width):
+    page = context_for(width).new_page()
+    found = {}
+    for other in OTHER_PAGES:
+        page.goto(f"{real_server}/{other}", wait_until="load")
+        if other.startswith("search.html"):
+            page.wait_for_selector("#search-results .search-summary", timeout=10_000)
+        if other != "404.html":  # (its links are absolute, for the host: the local server lacks them)
+            page.keyboard.press("/")  # the search panel's own strings too: open it with a query
+            page.keyboard.type("显存")
+            page.wait_for_selector(".kb-search-panel:not([hidden]) [role=option]", timeout=10_000)
+        words = english_words(page.evaluate(_INTERFACE_WORDS))
+        if words:
+            found[other] = words
+    page.close()
+    assert not found, "English interface text:\n" + "\n".join(f"{p}: {w}" for p, w in found.items())
+
+
+def test_the_interface_check_sees_english(real_server, context_for):
+    """The check above finds what it looks for: furo's English, put back into a page."""
+    page = context_for("desktop").new_page()
+    page.goto(f"{real_server}/large-model/kv-cache.html", wait_until="load")
+    page.evaluate("""() => {
+      document.querySelector('.kb-category').textContent = 'Large Model';
+      document.querySelector('.theme-toggle').setAttribute('title', 'Toggle Light / Dark / Auto color theme');
+      const top = document.createElement('button'); top.textContent = 'Back to top'; document.body.append(top);
+    }""")
+    words = english_words(page.evaluate(_INTERFACE_WORDS))
+    page.close()
+    assert {"Large", "Model", "Toggle", "Back"} <= set(words), words
 
 
 def _label_problems(article: str, labels: list[dict], scheme: str) -> list[str]:
