@@ -5,9 +5,9 @@ server, runs Lighthouse from ``benchmarks/node_modules`` against Debian's Chromi
 for each page type the median of several runs: the four category scores, the largest
 metrics, the bytes transferred and the number of requests.
 
-Page types: the home page, the 最近更新 page, a text-only article (the article with the least
-math, diagrams and images), the heaviest article with both math and a diagram, and the
-search results page for a real query.
+Page types: the home page, a category page, the 最近更新 page, the glossary, a text-only
+article (the article with the least math, diagrams and images), the heaviest article with both
+math and a diagram, and the search results page for a real query.
 
 Usage: ``.venv/bin/python benchmarks/bench_pages.py [--runs 3] [--site _build/html]``
 (``make bench`` builds the site and installs Lighthouse first).
@@ -69,7 +69,8 @@ def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 
 
 def page_features(html: str) -> tuple[int, int, int]:
-    return html.count("<mjx-container"), html.count('class="mermaid'), html.count("<img")
+    # formulas, diagrams (drawn at build time: one light and one dark image each), images
+    return html.count("<mjx-container"), html.count('class="kb-diagram"'), html.count("<img")
 
 
 def pick_pages(site: Path) -> dict[str, str]:
@@ -82,7 +83,9 @@ def pick_pages(site: Path) -> dict[str, str]:
     heaviest = max(with_both, key=lambda page: (articles[page][0], page))
     return {
         "home": "index.html",
+        "category page (large-model)": "large-model/index.html",
         "latest updates": "updates/index.html",
+        "glossary": "glossary.html",
         f"text article ({text_only})": text_only,
         f"math + diagram article ({heaviest}, {articles[heaviest][0]} formulas)": heaviest,
         f"search results ({SEARCH_QUERY})": "search.html?q=" + SEARCH_QUERY,

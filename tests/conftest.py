@@ -171,6 +171,14 @@ def offline_page(browser):
     context.close()
 
 
+# --- warm runs reuse passes whose inputs are unchanged (tests/passcache.py) -------------------
+
+def pytest_configure(config):
+    import passcache
+
+    config.pluginmanager.register(passcache.PassCache(), "kb-passcache")
+
+
 # --- markers: browser tests (skipped by `make test-fast`), the full PDF (`make test-pdf`) ------
 
 _BROWSER_FIXTURES = {"browser", "offline_page"}
@@ -219,6 +227,13 @@ def pytest_terminal_summary(terminalreporter):
     marked = sum(b.kind == "no-run" for b in blocks)
     terminalreporter.write_sep("-", "knowledge base figures")
     terminalreporter.write_line(f"articles: {len(articles)}; python blocks executed: {ran}; marked not runnable: {marked}")
+    import passcache
+
+    reused = passcache.reused(terminalreporter.stats)
+    if reused:
+        terminalreporter.write_line(
+            f"reused: {reused} tests passed on an earlier run with the same inputs and were not run again "
+            "(tests/passcache.py; KB_TEST_CACHE=0 runs every test)")
     if REPORT_FILE.exists():
         for line in dict.fromkeys(REPORT_FILE.read_text(encoding="utf-8").splitlines()):
             terminalreporter.write_line(line)

@@ -10,9 +10,14 @@ import pytest
 from article_code import collect_blocks, run_article
 from conftest import FIXTURE_SITE, ROOT, article_files
 
+# these tests build the fixture site or pages of their own: a warm run reruns them when code changes,
+# not when an article does (tests/passcache.py)
+pytestmark = pytest.mark.inputs("code")
+
 ARTICLES = article_files()
 
 
+@pytest.mark.inputs("code", param="path")  # the code and this one article
 @pytest.mark.parametrize("path", ARTICLES, ids=[p.relative_to(ROOT).as_posix() for p in ARTICLES])
 def test_article_code_runs(path, record_property):
     result = run_article(path)

@@ -18,6 +18,10 @@ from bench_pages import serve  # noqa: E402
 from bench_scale import prepare_ours  # noqa: E402
 from synthetic_kb import generate  # noqa: E402
 
+# these tests build the fixture site or pages of their own: a warm run reruns them when code changes,
+# not when an article does (tests/passcache.py)
+pytestmark = pytest.mark.inputs("code")
+
 
 def test_synthetic_corpus_is_deterministic(tmp_path):
     for flavor in ("myst", "mkdocs"):

@@ -20,6 +20,10 @@ import pytest
 
 from conftest import BUILD_ROOT, FIXTURE_SITE, build_site, site_pages
 
+# these tests build the fixture site or pages of their own: a warm run reruns them when code changes,
+# not when an article does (tests/passcache.py)
+pytestmark = pytest.mark.inputs("code")
+
 FRONT = "---\ndate: {date}\ncategory: Python\n{extra}---\n\n# {title}\n\n"
 
 

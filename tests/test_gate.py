@@ -12,6 +12,10 @@ import pytest
 
 from conftest import FIXTURE_SITE, build_site
 
+# these tests build the fixture site or pages of their own: a warm run reruns them when code changes,
+# not when an article does (tests/passcache.py)
+pytestmark = pytest.mark.inputs("code")
+
 PAGE = "python/ddp.md"
 PAGE_LINES = len((FIXTURE_SITE / PAGE).read_text(encoding="utf-8").splitlines())
 

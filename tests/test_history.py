@@ -11,6 +11,10 @@ import pytest
 from sphinx_kb import history
 from sphinx_kb.metadata import Article, Update
 
+# these tests build the fixture site or pages of their own: a warm run reruns them when code changes,
+# not when an article does (tests/passcache.py)
+pytestmark = pytest.mark.inputs("code")
+
 
 def _git(repo: Path, *args: str, author: tuple[str, str] | None = None, date: str = "") -> str:
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}

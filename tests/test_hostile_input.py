@@ -21,6 +21,10 @@ import pytest
 
 from conftest import BUILD_ROOT, FIXTURE_SITE, build_site
 
+# these tests build the fixture site or pages of their own: a warm run reruns them when code changes,
+# not when an article does (tests/passcache.py)
+pytestmark = pytest.mark.inputs("code")
+
 
 @dataclasses.dataclass
 class Case:

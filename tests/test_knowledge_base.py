@@ -11,6 +11,10 @@ import pytest
 
 from conftest import FIXTURE_SITE, ROOT, build_site, site_pages
 
+# these tests build the fixture site or pages of their own: a warm run reruns them when code changes,
+# not when an article does (tests/passcache.py)
+pytestmark = pytest.mark.inputs("code")
+
 BASEURL = "https://dl-knowledge-base.readthedocs.io/zh-cn/latest/"
 
 
@@ -195,6 +199,7 @@ def test_home_gives_an_overview_of_the_categories_above_the_latest(fixture_site)
     assert starts == [["large-model/memory.html", "large-model/flash.html"], ["computer-vision/giou.html"]]
 
 
+@pytest.mark.inputs("everything")
 def test_real_home_page_computes_its_overview():
     text = (ROOT / "index.md").read_text(encoding="utf-8")
     assert "{kb-categories}" in text and text.index("{kb-categories}") < text.index("## 最近更新")

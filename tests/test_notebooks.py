@@ -14,6 +14,7 @@ import time
 import nbformat
 import pytest
 
+import passcache
 from article_code import _normalise, collect_blocks
 from conftest import ROOT, article_files, report_line
 
@@ -123,15 +124,22 @@ async def _execute(path, limit: asyncio.Semaphore) -> tuple[str, list[str], floa
 
 def test_every_notebook_runs_in_a_fresh_kernel_to_the_same_outputs():
     pytest.importorskip("ipykernel")
+    # a notebook that ran clean is run again when it, the code or the tools change (passcache)
+    keys = {path: passcache.digest("notebook", notebooks.dumps(_nb(path))) for path in WITH_CODE}
+    todo = [path for path in WITH_CODE if not passcache.seen("notebook", keys[path])]
 
     async def run_all():
         limit = asyncio.Semaphore(max(os.cpu_count() or 1, 1))
-        return await asyncio.gather(*(_execute(p, limit) for p in WITH_CODE))
+        return await asyncio.gather(*(_execute(p, limit) for p in todo))
 
     start = time.perf_counter()
     results = asyncio.run(run_all())
     total = time.perf_counter() - start
-    report_line(f"notebooks: {len(results)} executed in fresh kernels, {total:.1f} s "
-                f"(slowest {max(r[2] for r in results):.1f} s)")
+    report_line(f"notebooks: {len(results)} executed in fresh kernels, {total:.1f} s"
+                + (f" (slowest {max(r[2] for r in results):.1f} s)" if results else "")
+                + (f"; {len(WITH_CODE) - len(todo)} unchanged since they last ran clean" if len(todo) < len(WITH_CODE) else ""))
+    for path, (_name, found, _t) in zip(todo, results):
+        if not found:
+            passcache.remember("notebook", keys[path])
     problems = [p for _name, found, _t in results for p in found]
     assert not problems, "\n\n".join(problems)

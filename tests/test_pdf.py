@@ -18,7 +18,7 @@ from conftest import BUILD_ROOT, FIXTURE_SITE, ROOT, article_files, report_line
 
 pypdf = pytest.importorskip("pypdf")
 
-pytestmark = pytest.mark.browser  # printed by Chromium
+pytestmark = [pytest.mark.browser, pytest.mark.inputs("code")]  # printed by Chromium; the fixture site
 
 
 def _title(path: Path) -> str:
@@ -160,6 +160,7 @@ def test_chinese_text_is_real_text(fixture_pdf):
 
 
 @pytest.mark.pdf
+@pytest.mark.inputs("everything")
 def test_knowledge_base_pdf():
     """The real PDF: every article title, its table of contents, outline and links (`make test-pdf`)."""
     pdf = _print(ROOT, BUILD_ROOT / "pdf-real")

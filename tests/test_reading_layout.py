@@ -12,10 +12,13 @@ site, at a desktop width (1440 px) and a phone width (390 px):
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 import pytest
 
+import passcache
 from conftest import ROOT, article_files
 
 ARTICLES = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in article_files()]
@@ -167,10 +170,21 @@ def context_for(browser):
         context.close()
 
 
+def _assets_digest(outdir) -> str:
+    """What a page loads besides its HTML: every other file the site serves."""
+    files = sorted(p for p in outdir.rglob("*") if p.is_file() and p.suffix != ".html"
+                   and p.relative_to(outdir).parts[0] not in (".doctrees", "_sources"))
+    return hashlib.sha256(b"".join(p.relative_to(outdir).as_posix().encode() + hashlib.sha256(p.read_bytes()).digest()
+                                   for p in files)).hexdigest()
+
+
 @pytest.fixture(scope="module")
-def reading(real_server, context_for):
-    """Everything measured on every article at one width, once: one visit per article."""
+def reading(real_site, real_server, context_for):
+    """Everything measured on every article at one width, once: one visit per article. A page
+    measured on an earlier run is not measured again while it, what it loads, the browser and
+    this file are unchanged (tests/passcache.py)."""
     cache = {}
+    assets = _assets_digest(real_site.outdir)
 
     def measure(width: str) -> dict:
         if width in cache:
@@ -178,6 +192,11 @@ def reading(real_server, context_for):
         page = context_for(width).new_page()
         results = {}
         for article in ARTICLES:
+            html = hashlib.sha256((real_site.outdir / article).read_bytes()).hexdigest()
+            key = passcache.digest("reading", width, article, html, assets)
+            if (saved := passcache.recall("reading", key)) is not None:
+                results[article] = json.loads(saved)
+                continue
             page.goto(f"{real_server}/{article}", wait_until="load")
             page.evaluate("document.fonts.ready")
             header = page.evaluate(_HEADER_BOTTOM)
@@ -187,6 +206,7 @@ def reading(real_server, context_for):
                                 "interface": english_words(page.evaluate(_INTERFACE_WORDS))}
             page.evaluate("window.scrollTo(0, 0)")
             results[article]["height"] = page.evaluate(_SCROLL_THROUGH)
+            passcache.remember("reading", key, json.dumps(results[article]))
         page.close()
         cache[width] = results
         return results

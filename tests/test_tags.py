@@ -10,6 +10,10 @@ from conftest import FIXTURE_SITE, ROOT, article_files, build_site
 from sphinx_kb import tagvocab
 from sphinx_kb.metadata import parse_front_matter
 
+# these tests build the fixture site or pages of their own: a warm run reruns them when code changes,
+# not when an article does (tests/passcache.py)
+pytestmark = pytest.mark.inputs("code")
+
 
 @pytest.fixture(scope="module")
 def vocab() -> tagvocab.Vocabulary:
@@ -22,6 +26,7 @@ def test_the_vocabulary_is_clean_and_every_entry_is_described(vocab):
     assert set(vocab.descriptions) == set(vocab.names.values())
 
 
+@pytest.mark.inputs("everything")
 def test_every_article_uses_the_canonical_spellings(vocab):
     refused = []
     for path in article_files():

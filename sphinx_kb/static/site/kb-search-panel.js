@@ -78,6 +78,7 @@
     const more = document.createElement("a");
     more.className = "kb-search-more";
     more.textContent = "查看全部结果";
+    more.href = form.action;  // the results page; the query is added as the reader types
     more.tabIndex = -1;
     panel.append(status, list, more);
     form.appendChild(panel);
