@@ -141,8 +141,10 @@ def _decorate_article(app: Sphinx, doctree: nodes.document, docname: str) -> Non
     builder = app.builder
     meta = nodes.paragraph(classes=["kb-article-meta"])
     if article.date:
-        meta += nodes.inline(text=article.date, classes=["kb-date"])
-    meta += nodes.inline(text=CATEGORY_NAMES[article.folder], classes=["kb-category"])
+        meta += nodes.inline(text=article.date, classes=["kb-date", "no-search"])
+    # not indexed (Sphinx skips "no-search"): a word every article of the category carries
+    # would only blur the ranking (计算机视觉 in each article for a query about 视觉)
+    meta += nodes.inline(text=CATEGORY_NAMES[article.folder], classes=["kb-category", "no-search"])
     if article.tags:
         meta += tag_chips(builder, docname, article.tags)
     section.insert(1, meta)

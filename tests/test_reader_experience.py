@@ -214,3 +214,7 @@ def test_read_the_docs_builds_the_offline_formats(name):
     # picks up a custom PDF: $READTHEDOCS_OUTPUT/pdf/
     steps = parsed["build"]["jobs"]["build"]["pdf"]
     assert any("sphinx_kb.pdf" in step and "$READTHEDOCS_OUTPUT/pdf/" in step for step in steps)
+    # a browser before the HTML build: the hosted site's diagrams are drawn at build time too,
+    # not left to the readers' browsers (the fallback when there is none)
+    assert any("playwright install chromium" in step for step in parsed["build"]["jobs"]["pre_build"])
+    assert "libnss3" in parsed["build"]["apt_packages"]
