@@ -56,5 +56,6 @@
     link.addEventListener("focus", update);
     link.addEventListener("click", update);
   }
-  update();
+  // no update() on load: measuring headings then would force a layout of the whole page while
+  // it loads (a long page's costliest task); a jump to #section scrolls, and a click updates
 })();
