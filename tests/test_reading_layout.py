@@ -171,9 +171,10 @@ def context_for(browser):
 
 
 def _assets_digest(outdir) -> str:
-    """What a page loads besides its HTML: every other file the site serves."""
-    files = sorted(p for p in outdir.rglob("*") if p.is_file() and p.suffix != ".html"
-                   and p.relative_to(outdir).parts[0] not in (".doctrees", "_sources"))
+    """What an article page loads besides its HTML while it is measured: scripts, styles, fonts
+    (``_static/``), images, plots and diagrams (``_images/``). Not the search index or the text
+    copies, which change with every article and are only fetched once the reader searches."""
+    files = sorted(p for folder in ("_static", "_images") for p in (outdir / folder).rglob("*") if p.is_file())
     return hashlib.sha256(b"".join(p.relative_to(outdir).as_posix().encode() + hashlib.sha256(p.read_bytes()).digest()
                                    for p in files)).hexdigest()
 
