@@ -21,6 +21,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
+from . import sanitize
 from .metadata import articles, is_article
 
 logger = logging.getLogger(__name__)
@@ -67,8 +68,9 @@ def file_history(root: Path, path: Path) -> list[Commit]:
     commits = []
     for line in (out or "").splitlines():
         parts = line.split(_SEP)
-        if len(parts) == 4:
-            commits.append(Commit(*parts))
+        if len(parts) == 4:  # names and messages come from pull requests: no invisible characters
+            sha, author, date, subject = parts
+            commits.append(Commit(sha, sanitize.visible(author), date, sanitize.visible(subject)))
     return commits
 
 

@@ -32,7 +32,7 @@ from . import sanitize, tagvocab
 logger = logging.getLogger(__name__)
 
 # folder -> the value of `category:` in front matter (the old site's feed labels, kept so that
-# old articles and links keep working) ...
+# existing front matter stays valid) ...
 CATEGORIES = {"python": "Python", "large-model": "Large Model", "computer-vision": "Computer Vision"}
 # ... and the name readers see on pages, chips and in the feed: the interface is Chinese
 CATEGORY_NAMES = {"python": "Python", "large-model": "大模型", "computer-vision": "计算机视觉"}

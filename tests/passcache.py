@@ -34,8 +34,11 @@ import pytest
 from _pytest.reports import TestReport
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from sphinx_kb.metadata import CATEGORIES  # noqa: E402
+
 CACHE = ROOT / "tests" / ".cache"
-CONTENT_FOLDERS = ("python", "large-model", "computer-vision")
+CONTENT_FOLDERS = tuple(CATEGORIES)
 CONTENT_FILES = ("index.md", "glossary.md")
 TOOLS = ("/usr/bin/chromium", "/usr/bin/pdftotext", sys.executable)
 ENABLED = os.environ.get("KB_TEST_CACHE", "1") != "0"

@@ -111,3 +111,14 @@ def test_shallow_clone_degrades_to_notes(repo, tmp_path_factory):
 def test_history_is_deterministic(repo):
     first = history.file_history(repo, Path("python/renamed.md"))
     assert history.file_history(repo, Path("python/renamed.md")) == first
+
+
+def test_invisible_characters_in_commit_metadata_are_dropped(tmp_path):
+    """Names and messages come from pull requests: a right-to-left override in either would
+    reverse what readers see in the tooltip (``gnp.exe``) and is not published."""
+    _git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "a.md").write_text("# a\n", encoding="utf-8")
+    _git(tmp_path, "add", "a.md")
+    _git(tmp_path, "commit", "-q", "-m", "fix\u202e gnp.exe\u200b", author=("Eve\u202e", "eve@example.org"))
+    [commit] = history.file_history(tmp_path, Path("a.md"))
+    assert (commit.subject, commit.author) == ("fix gnp.exe", "Eve")
