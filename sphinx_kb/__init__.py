@@ -8,7 +8,8 @@ One private module per concern, as sphinxext-opengraph does:
 * ``assets``     – Mermaid served from the site itself, only where a page has a diagram;
                    images below an article's opening loaded lazily;
 * ``mathrender`` – math rendered to SVG at build time (MathJax in Node), no script in the page;
-* ``codeblocks`` – the ``{no-run}`` directive for examples the test suite cannot execute;
+* ``codeblocks`` – the ``{no-run}`` directive for examples the test suite cannot execute, and
+                   each block's size, so that the browser can skip it while it is off screen;
 * ``plots``      – matplotlib's ``{plot}`` directive working in Markdown pages;
 * ``metadata``   – the front matter schema, its checks, excerpts and cross-article links;
 * ``navigation`` – date, tags and 相关文章 on articles; listings on the home and category pages;

@@ -4,6 +4,8 @@ site, at a desktop width (1440 px) and a phone width (390 px):
 - every table-of-contents link, and back/forward, lands its heading at the top of the screen
   (under the header bar on a phone), within 60 px;
 - the page keeps its height from load to the end of a scroll-through (< 2 % change);
+- what the browser skips while it is off screen (code blocks, formula drawings) takes exactly
+  the room it takes when drawn, with a Chinese font and visible scrollbars as on a desktop;
 - no equation number overlaps its formula; a formula that scrolls shows the cue;
 - no diagram label is drawn below 11 px, in either theme;
 - plots have a dark twin, their size in the page before they load, and alt text that is not a path;
@@ -14,12 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 
 import pytest
 
 import passcache
-from conftest import ROOT, article_files
+from conftest import CHROMIUM, ROOT, article_files
 
 ARTICLES = [p.relative_to(ROOT).with_suffix(".html").as_posix() for p in article_files()]
 WIDTHS = {"desktop": (1440, 900), "phone": (390, 844)}
@@ -266,6 +269,78 @@ def test_page_height_stays_put_while_reading(reading, width):
         if change >= 0.02:
             problems.append(f"{article}: {heights['start']} px → {heights['end']} px ({change:.1%})")
     assert not problems, "the page height changed while reading:\n" + "\n".join(problems)
+
+
+# Every element kb.css lets the browser skip off screen, measured as the page loads (those far
+# from the screen are skipped), then again once all are drawn.
+_SKIPPED = ".highlight pre > code, mjx-container > svg"
+_SKIPPED_SIZES = """(selector) => {
+  const boxes = () => Array.from(document.querySelectorAll(selector), (el) => {
+    const box = (el.closest('pre') || el).getBoundingClientRect();
+    const scroller = el.closest('pre');
+    return [box.width, box.height, scroller ? scroller.scrollWidth > scroller.clientWidth : false];
+  });
+  // skipped: what is inside the element is not drawn (the element itself is)
+  const skippedNow = Array.from(document.querySelectorAll(selector))
+    .filter((el) => el.firstElementChild && !el.firstElementChild.checkVisibility({ contentVisibilityAuto: true })).length;
+  const before = boxes(), heightBefore = document.documentElement.scrollHeight;
+  const drawn = document.createElement('style');
+  drawn.textContent = selector + ' { content-visibility: visible !important; }';
+  document.head.append(drawn);
+  const after = boxes(), heightAfter = document.documentElement.scrollHeight;
+  drawn.remove();
+  const moved = [];
+  before.forEach((b, i) => {
+    const a = after[i];
+    if (Math.abs(a[0] - b[0]) > 0.5 || Math.abs(a[1] - b[1]) > 0.5 || a[2] !== b[2]) {
+      const el = document.querySelectorAll(selector)[i];
+      moved.push({ what: el.localName, near: (el.closest('section[id]') || {}).id, before: b, after: a,
+                   text: el.textContent.trim().slice(0, 50) });
+    }
+  });
+  return { count: before.length, skippedNow, moved, heightBefore, heightAfter };
+}"""
+
+
+@pytest.fixture(scope="module")
+def desktop_like_browser(browser, tmp_path_factory):
+    """Chromium as readers have it: a Chinese font installed (Noto Sans CJK SC from the pinned
+    mplfonts package, through fontconfig) and scrollbars that take room (Playwright hides them),
+    so that a wide code block's scrollbar is part of what is measured."""
+    from sphinx_kb.diagram_render import font_path
+
+    folder = tmp_path_factory.mktemp("fonts")
+    (folder / "fonts.conf").write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+        f"<dir>{font_path().parent}</dir><cachedir>{folder / 'cache'}</cachedir></fontconfig>", encoding="utf-8")
+    other = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=["--no-sandbox", "--disable-gpu"], ignore_default_args=["--hide-scrollbars"],
+        env={**os.environ, "FONTCONFIG_FILE": str(folder / "fonts.conf")})
+    yield other
+    other.close()
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_skipped_content_takes_the_room_it_takes_when_drawn(real_server, desktop_like_browser, width):
+    w, h = WIDTHS[width]
+    page = desktop_like_browser.new_page(viewport={"width": w, "height": h})
+    problems, count, skipped = [], 0, 0
+    for article in ARTICLES:
+        page.goto(f"{real_server}/{article}", wait_until="load")
+        page.evaluate("document.fonts.ready")
+        found = page.evaluate(_SKIPPED_SIZES, _SKIPPED)
+        count += found["count"]
+        skipped += found["skippedNow"]
+        problems += [f"{article}#{m['near']}: <{m['what']}> {m['text']!r} is {m['before']} skipped, "
+                     f"{m['after']} drawn" for m in found["moved"]]
+        if found["heightBefore"] != found["heightAfter"]:
+            problems.append(f"{article}: the page is {found['heightBefore']} px high with off-screen content "
+                            f"skipped, {found['heightAfter']} px once it is drawn")
+    page.close()
+    assert count > 2000 and skipped > count / 2, f"{skipped} of {count} elements skipped: the check checked little"
+    assert not problems, f"{len(problems)} differences at {width}:\n" + "\n".join(problems[:40])
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))

@@ -67,6 +67,35 @@ def test_no_run_without_reason_fails_the_build(tmp_path):
     assert any("shared-weights.md" in w and "needs a :reason:" in w for w in site.warnings), site.log[-2000:]
 
 
+@pytest.mark.parametrize("text, size", [
+    ("x = 1\n", (1, 5, 0)),                     # the newline that ends the last line opens none
+    ("a\nbb", (2, 2, 0)),                        # a last line without a newline still counts
+    ("\n\n", (2, 0, 0)),                        # empty lines take their height
+    ("short\n# 注释，较长\n", (2, 2, 5)),          # CJK and full-width punctuation: 1 em each
+    ("\tx\n", (1, 9, 0)),                       # a tab reaches the next multiple of 8 columns
+    ("ab\tx\n", (1, 9, 0)),
+    ("e\u0301\u200b!\n", (1, 2, 0)),            # combining mark and zero-width space: no width
+])
+def test_code_block_size_counts_lines_and_widest_line(text, size):
+    from sphinx_kb.codeblocks import text_size
+
+    assert text_size(text) == size
+
+
+def test_code_blocks_carry_their_size(fixture_site):
+    """Every highlighted block's <pre> states the lines of the text it shows, which kb.css
+    turns into the room the block takes while the browser skips it."""
+    import html as html_lib
+
+    blocks = re.findall(r'<div class="highlight"><pre style="([^"]*)"><span></span><code>(.*?)</code></pre>',
+                        fixture_site.html("python/ddp.html"), re.S)
+    assert blocks
+    for style, body in blocks:
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", body))
+        lines = int(re.search(r"--kb-lines: (\d+)", style).group(1))
+        assert lines == text.count("\n") + (not text.endswith("\n")), (style, text)
+
+
 def test_plot_is_rendered_at_build_time(fixture_site):
     html = fixture_site.html("computer-vision/giou.html")
     assert re.search(r'class="plot-directive only-light"[^>]*src="[^"]*giou-\d+\.png"', html), html[:2000]

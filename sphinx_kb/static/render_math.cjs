@@ -64,6 +64,48 @@ const doc = mathjax.document("", {
   safeOptions: { safeProtocols: { http: true, https: true, file: false, javascript: false, data: false } },
 });
 
+// Fewer elements for the browser to parse and style: MathJax wraps nearly every MathML node
+// in its own <g>. A <g> with no attribute left once MathJax's bookkeeping is dropped is
+// replaced by its children, and a <g> whose only attribute is a transform and that holds one
+// element passes the transform on to it (an SVG transform list composes left to right). The
+// node kinds kb-math.css selects on (mtable, merror, maction, with their child <g>s) are kept
+// as they are, with everything inside them.
+const KEPT = new Set(["mtable", "merror", "maction"]);
+const BOOKKEEPING = ["data-c", "data-mjx-texclass"];
+const TRANSFORMABLE = new Set(["g", "use", "path", "rect", "line", "polygon", "text"]);
+
+function flatten(node) {
+  if (!node.children) return;
+  for (const child of node.children) {
+    if (!child.kind || child.kind === "#text") continue;
+    for (const name of BOOKKEEPING) delete child.attributes[name];
+    if (child.kind === "g" && child.attributes["data-mml-node"] && !KEPT.has(child.attributes["data-mml-node"])) {
+      delete child.attributes["data-mml-node"];
+    }
+    if (!KEPT.has(child.attributes["data-mml-node"]) && !("data-table" in child.attributes)) flatten(child);
+  }
+  const kept = KEPT.has(node.attributes && node.attributes["data-mml-node"]);
+  if (kept) return;
+  const children = [];
+  for (const child of node.children) {
+    const names = child.kind === "g" ? Object.keys(child.attributes) : null;
+    const elements = names && child.children.filter((c) => c.kind && c.kind !== "#text");
+    if (names && names.length === 0) {
+      for (const grandchild of child.children) { grandchild.parent = node; children.push(grandchild); }
+    } else if (names && names.length === 1 && names[0] === "transform" && elements.length === 1
+               && child.children.length === 1 && TRANSFORMABLE.has(elements[0].kind)) {
+      const only = elements[0];
+      const inner = only.attributes.transform;
+      only.attributes.transform = inner ? `${child.attributes.transform} ${inner}` : child.attributes.transform;
+      only.parent = node;
+      children.push(only);
+    } else {
+      children.push(child);
+    }
+  }
+  node.children = children;
+}
+
 function explain(err) {
   const message = String(err.message || err);
   const match = message.match(/Undefined control sequence \\(\w+)/);
@@ -85,6 +127,7 @@ lines.on("line", (line) => {
     try {
       tex.reset();  // no \label or tag numbering carried over from the formula before
       const node = doc.convert(source, { display });
+      for (const drawing of node.children.filter((child) => child.kind === "svg")) flatten(drawing);
       html.push(adaptor.outerHTML(node));
       errors.push(null);
     } catch (err) {
