@@ -9,8 +9,10 @@ Page types: the home page, a category page, the 最近更新 page, the glossary,
 article (the article with the least math, diagrams and images), the heaviest article with both
 math and a diagram, and the search results page for a real query.
 
-Usage: ``.venv/bin/python benchmarks/bench_pages.py [--runs 3] [--site _build/html]``
-(``make bench`` builds the site and installs Lighthouse first).
+Usage: ``.venv/bin/python benchmarks/bench_pages.py [--runs 3] [--site _build/html] [--before DIR]``
+(``make bench`` builds the site and installs Lighthouse first). ``--before`` names another
+build of the site (an earlier commit's ``_build/html``): each page is then measured on both,
+run for run in turn, so that the two columns share the machine's state, and both tables print.
 """
 
 from __future__ import annotations
@@ -123,23 +125,40 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--site", type=Path, default=ROOT / "_build" / "html")
+    parser.add_argument("--before", type=Path, help="another build of the site, measured in turn with this one")
     args = parser.parse_args()
     if not LIGHTHOUSE.exists():
         sys.exit(f"{LIGHTHOUSE} is missing: run `npm ci --prefix benchmarks` (`make bench` does)")
-    server, base = serve(args.site)
-    rows = []
+    sites = {"before": args.before, "this build": args.site} if args.before else {"this build": args.site}
+    servers = {label: serve(site) for label, site in sites.items()}
+    tables: dict[str, list] = {label: [] for label in sites}
     with tempfile.TemporaryDirectory(prefix="kb-lighthouse-") as tmp:
         for name, page in pick_pages(args.site).items():
-            runs = [summarize(lighthouse(base + page, Path(tmp))) for _ in range(args.runs)]
-            row = {key: statistics.median(run[key] for run in runs) for key in runs[0] if key != "failing"}
-            row["failing"] = sorted({audit for run in runs for audit in run["failing"]})
-            rows.append((name, row))
-            print(f"{name}: performance {row['performance']:.0f}, accessibility {row['accessibility']:.0f}, "
-                  f"best practices {row['best-practices']:.0f}, SEO {row['seo']:.0f}", flush=True)
-    server.shutdown()
+            runs: dict[str, list] = {label: [] for label in sites}
+            for _ in range(args.runs):
+                for label, (_server, base) in servers.items():
+                    runs[label].append(summarize(lighthouse(base + page, Path(tmp))))
+            for label, measured in runs.items():
+                row = {key: statistics.median(run[key] for run in measured) for key in measured[0] if key != "failing"}
+                row["failing"] = sorted({audit for run in measured for audit in run["failing"]})
+                tables[label].append((name, row))
+            print(name + ": performance " + ", ".join(f"{label} {rows[-1][1]['performance']:.0f}"
+                                                     for label, rows in tables.items()), flush=True)
+    for server, _base in servers.values():
+        server.shutdown()
 
     print(f"\nLighthouse {lighthouse_version()}, mobile profile (simulated slow 4G, 4x CPU slowdown), "
           f"Debian Chromium, medians of {args.runs} runs, pages gzip-compressed as on the real host")
+    for label, rows in tables.items():
+        if len(tables) > 1:
+            print(f"\n{label} ({sites[label]})")
+        missed = print_table(rows)
+    print("\ntargets for this build (performance >= 95, accessibility, best practices and SEO = 100): "
+          + ("all met" if not missed else "missed:\n  " + "\n  ".join(missed)))
+    return 0
+
+
+def print_table(rows: list) -> list[str]:
     header = f"{'page':<62} {'perf':>4} {'a11y':>4} {'bp':>4} {'seo':>4} {'FCP s':>6} {'LCP s':>6} {'TBT ms':>6} " \
              f"{'CLS':>5} {'KiB':>6} {'req':>4}"
     print(header)
@@ -151,9 +170,7 @@ def main() -> int:
               f"{row['cumulative-layout-shift']:>5.3f} {row['bytes'] / 1024:>6.0f} {row['requests']:>4.0f}")
         missed += [f"{name}: {c} {row[c]:.0f} < {t}" for c, t in TARGETS.items() if row[c] < t]
         missed += [f"{name}: failing audit {audit}" for audit in row["failing"]]
-    print("\ntargets (performance >= 95, accessibility, best practices and SEO = 100): "
-          + ("all met" if not missed else "missed:\n  " + "\n  ".join(missed)))
-    return 0
+    return missed
 
 
 def lighthouse_version() -> str:
