@@ -46,11 +46,13 @@ class NoRunCodeBlock(CodeBlock):
 
 
 TAB_SIZE = 8  # the browser's default tab-size, which pre keeps
+WIDE_IN_CH = 1.67  # 1 em in ch in the monospace fonts we name (about 0.6 em per ch)
 
 
 def text_size(text: str) -> tuple[int, int, int]:
     """Lines, and the narrow and wide (CJK, 1 em) characters of the widest line, as drawn in a
-    monospace font: narrow characters are 1 ch, wide ones 1 em, combining marks nothing."""
+    monospace font: narrow characters are 1 ch, wide ones 1 em, non-spacing marks and format
+    characters (zero-width space) nothing."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the newline that ends the last line opens no new one
@@ -58,18 +60,16 @@ def text_size(text: str) -> tuple[int, int, int]:
     for line in lines:
         narrow = wide = 0
         for char in line:
-            if char == "\t":
-                narrow += TAB_SIZE - (narrow + 2 * wide) % TAB_SIZE
-            elif unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            if char == "\t":  # to the next tab stop, every TAB_SIZE ch
+                narrow += TAB_SIZE - round(narrow + WIDE_IN_CH * wide) % TAB_SIZE
+            elif unicodedata.category(char) in ("Mn", "Me", "Cf"):
                 continue
             elif unicodedata.east_asian_width(char) in ("W", "F"):
                 wide += 1
             else:
                 narrow += 1
-        # 1 em is about 1.67 ch in the monospace fonts we name (0.6 em per ch); only the
-        # comparison between lines uses the ratio, the page gets both counts
-        if narrow + 1.67 * wide > widest[0] + 1.67 * widest[1]:
-            widest = (narrow, wide)
+        if narrow + WIDE_IN_CH * wide > widest[0] + WIDE_IN_CH * widest[1]:
+            widest = (narrow, wide)  # the page gets both counts: CSS adds 1 ch and 1 em
     return len(lines), *widest
 
 
