@@ -9,10 +9,17 @@ Page types: the home page, a category page, the 最近更新 page, the glossary,
 article (the article with the least math, diagrams and images), the heaviest article with both
 math and a diagram, and the search results page for a real query.
 
-Usage: ``.venv/bin/python benchmarks/bench_pages.py [--runs 3] [--site _build/html] [--before DIR]``
-(``make bench`` builds the site and installs Lighthouse first). ``--before`` names another
-build of the site (an earlier commit's ``_build/html``): each page is then measured on both,
-run for run in turn, so that the two columns share the machine's state, and both tables print.
+Fonts: Chromium sees the fonts a reader's device has, that is the system's plus a Chinese font
+(Noto Sans CJK SC from the pinned mplfonts package, added through fontconfig). A build machine
+often has no CJK font at all; Chromium then falls back glyph by glyph and draws tofu, which
+costs more text shaping than any real reader's phone spends. ``--system-fonts`` measures that
+bare machine instead.
+
+Usage: ``.venv/bin/python benchmarks/bench_pages.py [--runs 3] [--site _build/html] [--before DIR]
+[--system-fonts]`` (``make bench`` builds the site and installs Lighthouse first). ``--before``
+names another build of the site (an earlier commit's ``_build/html``): each page is then
+measured on both, run for run in turn, so that the two columns share the machine's state, and
+both tables print.
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from sphinx_kb.diagram_render import reader_fontconfig  # noqa: E402
 LIGHTHOUSE = ROOT / "benchmarks" / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
@@ -94,13 +103,16 @@ def pick_pages(site: Path) -> dict[str, str]:
     }
 
 
-def lighthouse(url: str, workdir: Path) -> dict:
+def lighthouse(url: str, workdir: Path, fontconfig: Path | None = None) -> dict:
     report = workdir / "report.json"
+    env = {**os.environ, "CHROME_PATH": CHROMIUM}
+    if fontconfig is not None:
+        env["FONTCONFIG_FILE"] = str(fontconfig)
     subprocess.run(
         [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}",
          "--only-categories=" + ",".join(CATEGORIES),
          "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage"],
-        check=True, env={**os.environ, "CHROME_PATH": CHROMIUM}, cwd=workdir,
+        check=True, env=env, cwd=workdir,
     )
     return json.loads(report.read_text(encoding="utf-8"))
 
@@ -126,6 +138,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--site", type=Path, default=ROOT / "_build" / "html")
     parser.add_argument("--before", type=Path, help="another build of the site, measured in turn with this one")
+    parser.add_argument("--system-fonts", action="store_true",
+                        help="only the machine's fonts (often no CJK font), not a reader's")
     args = parser.parse_args()
     if not LIGHTHOUSE.exists():
         sys.exit(f"{LIGHTHOUSE} is missing: run `npm ci --prefix benchmarks` (`make bench` does)")
@@ -133,11 +147,15 @@ def main() -> int:
     servers = {label: serve(site) for label, site in sites.items()}
     tables: dict[str, list] = {label: [] for label in sites}
     with tempfile.TemporaryDirectory(prefix="kb-lighthouse-") as tmp:
+        fontconfig = None if args.system_fonts else reader_fontconfig(Path(tmp))
+        if fontconfig is None and not args.system_fonts:
+            sys.exit("the pinned Chinese font (mplfonts, requirements.txt) is missing: "
+                     "install the requirements or pass --system-fonts")
         for name, page in pick_pages(args.site).items():
             runs: dict[str, list] = {label: [] for label in sites}
             for _ in range(args.runs):
                 for label, (_server, base) in servers.items():
-                    runs[label].append(summarize(lighthouse(base + page, Path(tmp))))
+                    runs[label].append(summarize(lighthouse(base + page, Path(tmp), fontconfig)))
             for label, measured in runs.items():
                 row = {key: statistics.median(run[key] for run in measured) for key in measured[0] if key != "failing"}
                 row["failing"] = sorted({audit for run in measured for audit in run["failing"]})
@@ -148,7 +166,8 @@ def main() -> int:
         server.shutdown()
 
     print(f"\nLighthouse {lighthouse_version()}, mobile profile (simulated slow 4G, 4x CPU slowdown), "
-          f"Debian Chromium, medians of {args.runs} runs, pages gzip-compressed as on the real host")
+          f"Debian Chromium, medians of {args.runs} runs, pages gzip-compressed as on the real host, "
+          + ("the machine's fonts only" if args.system_fonts else "a reader's fonts (system + Noto Sans CJK SC)"))
     for label, rows in tables.items():
         if len(tables) > 1:
             print(f"\n{label} ({sites[label]})")

@@ -56,6 +56,22 @@ def font_path() -> Path | None:
     return path if path.is_file() else None
 
 
+def reader_fontconfig(folder: Path) -> Path | None:
+    """A fontconfig file that adds the pinned Chinese font to the system's, for a browser that
+    should see pages as readers do (every phone and desktop a Chinese reader uses has a CJK
+    font; a bare build machine has none, and then renders and measures tofu)."""
+    font = font_path()
+    if font is None:
+        return None
+    conf = folder / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+        f"<dir>{font.parent}</dir><cachedir>{folder / 'fontconfig-cache'}</cachedir></fontconfig>",
+        encoding="utf-8")
+    return conf
+
+
 def chromium_path() -> str | None:
     for candidate in (os.environ.get("KB_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
                       shutil.which("chromium-browser")):

@@ -307,19 +307,33 @@ def desktop_like_browser(browser, tmp_path_factory):
     """Chromium as readers have it: a Chinese font installed (Noto Sans CJK SC from the pinned
     mplfonts package, through fontconfig) and scrollbars that take room (Playwright hides them),
     so that a wide code block's scrollbar is part of what is measured."""
-    from sphinx_kb.diagram_render import font_path
+    from sphinx_kb.diagram_render import reader_fontconfig
 
-    folder = tmp_path_factory.mktemp("fonts")
-    (folder / "fonts.conf").write_text(
-        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
-        '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
-        f"<dir>{font_path().parent}</dir><cachedir>{folder / 'cache'}</cachedir></fontconfig>", encoding="utf-8")
+    conf = reader_fontconfig(tmp_path_factory.mktemp("fonts"))
+    assert conf is not None, "the pinned mplfonts package (requirements.txt) is missing"
     other = browser.browser_type.launch(
         executable_path=CHROMIUM,
         args=["--no-sandbox", "--disable-gpu"], ignore_default_args=["--hide-scrollbars"],
-        env={**os.environ, "FONTCONFIG_FILE": str(folder / "fonts.conf")})
+        env={**os.environ, "FONTCONFIG_FILE": str(conf)})
     yield other
     other.close()
+
+
+def test_readers_font_draws_the_chinese_text(real_server, desktop_like_browser):
+    """The browser that stands for a reader's (here and in benchmarks/bench_pages.py) draws an
+    article's Chinese with the pinned CJK font, not with whatever fallback the machine has."""
+    page = desktop_like_browser.new_page()
+    page.goto(f"{real_server}/large-model/transformer.html")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": 'article[role="main"] section > p'})["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    page.close()
+    used = {f["familyName"]: f["glyphCount"] for f in fonts}
+    assert any("CJK" in name for name in used), used
+    assert max(used, key=used.get).startswith("Noto Sans CJK"), used
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
