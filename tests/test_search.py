@@ -102,6 +102,32 @@ def test_real_site_recall_at_3(offline_page, real_server, record_property):
     assert recall >= RECALL_TARGET, "\n".join(misses)
 
 
+# --- the title forms the build computes for the engine -----------------------------------
+
+def test_built_title_words_are_what_the_engine_would_compute(offline_page, real_server):
+    """The build writes ``wordsOf`` of every title and heading (sphinx_kb/search.py) so that the
+    phone need not; Python's Unicode tables must give the browser's answer, for every title of
+    the index, and every real query must rank the same with or without them."""
+    offline_page.goto(f"{real_server}/search.html")
+    offline_page.wait_for_function("() => window.KBSearch && window.KB_SEARCH_DATA && Search._index", timeout=20_000)
+    queries = [query for query, _ in load_queries("real")] + [query for query, _ in load_queries("fixture")]
+    report = offline_page.evaluate("""(queries) => {
+      const index = Search._index, data = window.KB_SEARCH_DATA, built = data.titleWords || {};
+      const titles = new Set([...index.titles, ...Object.keys(index.alltitles)]);
+      const missing = [...titles].filter((t) => !Object.prototype.hasOwnProperty.call(built, t));
+      const wrong = Object.entries(built).filter(([t, w]) => KBSearch.wordsOf(t) !== w)
+        .map(([t, w]) => [t, w, KBSearch.wordsOf(t)]);
+      const bare = { ...data, titleWords: undefined };
+      const differ = queries.filter((q) => JSON.stringify(KBSearch.search(index, data, q))
+        !== JSON.stringify(KBSearch.search({ ...index }, bare, q)));
+      return { titles: titles.size, built: Object.keys(built).length, missing, wrong, differ };
+    }""", queries)
+    assert report["titles"] > 400 and report["built"] == report["titles"], report
+    assert report["missing"] == [] and report["wrong"] == [], report
+    assert report["differ"] == [], report["differ"]
+    assert offline_page.console_errors == []
+
+
 # --- result summaries from the pages' text copies --------------------------------------------
 
 def test_result_summaries_come_from_text_copies(offline_page, real_server, real_site):

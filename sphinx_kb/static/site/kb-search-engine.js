@@ -36,6 +36,7 @@
   const LATIN_FILLERS = new Set(["how", "what", "why", "is", "are", "the", "a", "an", "to", "do", "does", "of",
     "in", "for", "and", "or", "vs", "versus", "with", "use", "when", "which", "difference", "between"]);
   const TITLE = 3, HEADING = 2, BODY = 1;
+  const LONGEST_WORD = 32;  // Chinese characters; jieba's dictionary words are far shorter
 
   const normalize = (text) => String(text).normalize("NFKC").toLowerCase();
   // for substring tests in titles and headings: no spaces, hyphens, underscores or punctuation
@@ -59,23 +60,30 @@
 
   function prepare(index, data) {
     if (prepared && prepared.index === index && prepared.data === data) return prepared;
-    const vocabulary = new Set([...Object.keys(index.terms), ...Object.keys(index.titleterms)]);
-    let maxLength = 1;
-    vocabulary.forEach((w) => { if (w.length > maxLength && han.test(w)) maxLength = w.length; });
+    // the index's own words, looked up where they are rather than copied into a Set first
+    const vocabulary = { has: (w) => has(index.terms, w) || has(index.titleterms, w) };
     const pages = new Set(data && data.pages ? data.pages : index.docnames);
     const allowed = new Set();
     index.docnames.forEach((name, i) => { if (pages.has(name)) allowed.add(i); });
     const glossary = data && data.glossary ? index.docnames.indexOf(data.glossary) : -1;
-    const headings = new Map(); // file -> [{title, anchor, squashed}]
+    // wordsOf() of every title, computed by the build (sphinx_kb/search.py); squash() of a
+    // title is the same without the spaces
+    const built = (data && data.titleWords) || {};
+    const form = (title) => (has(built, title) ? [built[title].replace(/ /g, ""), built[title]]
+      : [squash(title), wordsOf(title)]);
+    const headings = new Map(); // file -> [{title, anchor, squashed, words}]
     Object.entries(index.alltitles).forEach(([title, places]) => {
+      let squashed = null, words = null;
       places.forEach(([file, anchor]) => {
         if (!allowed.has(file) || anchor === null) return;
+        if (squashed === null) [squashed, words] = form(title);
         if (!headings.has(file)) headings.set(file, []);
-        headings.get(file).push({ title, anchor: "#" + anchor, squashed: squash(title), words: wordsOf(title) });
+        headings.get(file).push({ title, anchor: "#" + anchor, squashed, words });
       });
     });
-    const titles = index.titles.map((t) => squash(t));
-    const titleWords = index.titles.map((t) => wordsOf(t));
+    const titleForms = index.titles.map(form);
+    const titles = titleForms.map((f) => f[0]);
+    const titleWords = titleForms.map((f) => f[1]);
     const groups = [];
     const glossaryAnchors = new Map();
     ((data && data.aliases) || []).forEach((entry) => {
@@ -88,17 +96,17 @@
     groups.forEach((terms) => terms.forEach((t) => aliasList.push([t, terms])));
     aliasList.sort((a, b) => b[0].length - a[0].length);
     const stemmer = typeof Stemmer !== "undefined" ? new Stemmer() : null;
-    prepared = { index, data, vocabulary, maxLength, allowed, glossary, headings, titles, titleWords, aliasList,
+    prepared = { index, data, vocabulary, allowed, glossary, headings, titles, titleWords, aliasList,
                  glossaryAnchors, stemmer, stems: new Map() };
     return prepared;
   }
 
-  function segmentHan(run, vocabulary, maxLength, banned) {
+  function segmentHan(run, vocabulary, banned) {
     // best[i]: [cost, words] for run.slice(0, i); a known word costs 1, a dropped character 1.5
     const best = [[0, []]];
     for (let end = 1; end <= run.length; end++) {
       let choice = [best[end - 1][0] + 1.5, best[end - 1][1]];
-      for (let length = 2; length <= Math.min(end, maxLength); length++) {
+      for (let length = 2; length <= Math.min(end, LONGEST_WORD); length++) {
         const word = run.slice(end - length, end);
         if (word === banned || !vocabulary.has(word)) continue;
         const cost = best[end - length][0] + 1;
@@ -208,14 +216,14 @@
       for (const m of token.matchAll(/(\p{Script=Han}+)|([^\p{Script=Han}]+)/gu)) {
         if (m[2]) words.push(m[2]);
         else if (p.vocabulary.has(m[1])) words.push(m[1]);
-        else words.push(...segmentHan(m[1], p.vocabulary, p.maxLength));
+        else words.push(...segmentHan(m[1], p.vocabulary));
       }
     });
     return words;
   }
 
   function hanConcepts(p, run, concepts, highlights) {
-    const words = segmentHan(run, p.vocabulary, p.maxLength);
+    const words = segmentHan(run, p.vocabulary);
     for (let i = 0; i < words.length; i++) {
       const a = words[i], b = words[i + 1];
       if (b !== undefined && (p.vocabulary.has(a + b) || p.vocabulary.has(b + a))) {
@@ -228,7 +236,7 @@
       }
       const alts = [{ words: [a], factor: 1 }];
       if (a.length >= 3) {
-        const parts = segmentHan(a, p.vocabulary, p.maxLength, a);
+        const parts = segmentHan(a, p.vocabulary, a);
         if (parts.length > 1 && parts.join("").length === a.length) alts.push({ words: parts, factor: 0.8 });
         if (parts.length === 2) alts.push({ words: [parts[1] + parts[0]], factor: 1 });
       }
@@ -250,11 +258,8 @@
     if (hits.size === 0 && !han.test(word) && word.length > 3) {
       // no such word: words of the index that contain it (checkpoint in checkpointing)
       const s = stem(p, word);
-      p.vocabulary.forEach((t) => {
-        if (t.includes(s)) {
-          if (has(index.terms, t)) add(asList(index.terms[t]), BODY * 0.5);
-          if (has(index.titleterms, t)) add(asList(index.titleterms[t]), BODY * 0.5);
-        }
+      [index.terms, index.titleterms].forEach((table) => {
+        for (const t in table) if (t.includes(s)) add(asList(table[t]), BODY * 0.5);
       });
     }
     return hits;
@@ -405,5 +410,5 @@
   }
 
   window.KBSearch = { search, analyze: (index, data, q) => analyze(prepare(index, data), q), sectionsOf,
-                      bestSection, snippet, normalize, squash };
+                      bestSection, snippet, normalize, squash, wordsOf };
 })();
