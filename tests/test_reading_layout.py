@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import re
+import time
 
 import pytest
 
@@ -419,6 +420,42 @@ def test_no_english_in_the_interface_of_the_other_pages(real_server, context_for
             found[other] = words
     page.close()
     assert not found, "English interface text:\n" + "\n".join(f"{p}: {w}" for p, w in found.items())
+
+
+_SHIFTS = """() => new Promise((done) => {
+  const shifts = [];
+  new PerformanceObserver((list) => list.getEntries().forEach((e) => {
+    if (!e.hadRecentInput) shifts.push({ value: e.value, at: Math.round(e.startTime), moved: e.sources.map((s) =>
+      (s.node && s.node.nodeType === 1 ? s.node.tagName.toLowerCase() + (s.node.id ? "#" + s.node.id : "")
+       + (s.node.className && typeof s.node.className === "string" ? "." + s.node.className.split(" ")[0] : "") : "?")
+      + ` y ${Math.round(s.previousRect.y)}->${Math.round(s.currentRect.y)} x ${Math.round(s.previousRect.x)}->${Math.round(s.currentRect.x)}`) });
+  })).observe({ type: "layout-shift", buffered: true });
+  setTimeout(() => done(shifts), 1500);
+})"""
+SHIFT_PAGES = ["index.html", "large-model/index.html", "updates/index.html", "glossary.html",
+               "python/process-vs-thread.html", "large-model/transformer.html", "search.html?q=梯度检查点"]
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_nothing_moves_while_a_page_loads(real_server, context_for, width):
+    """What is on screen stays where it first appeared while the page's scripts arrive and run
+    (the header's buttons, the theme toggles, search results). The scripts are held back a
+    little, as a slow phone's network does, so that the page is drawn before they run."""
+    page = context_for(width).new_page()
+
+    def late(route):
+        time.sleep(0.25)
+        route.continue_()
+
+    page.route("**/*.js*", late)
+    moved = {}
+    for target in SHIFT_PAGES:
+        page.goto(f"{real_server}/{target}", wait_until="load")
+        shifts = page.evaluate(_SHIFTS)
+        if sum(s["value"] for s in shifts) > 0.001:
+            moved[target] = shifts
+    page.close()
+    assert not moved, "layout shifts while loading:\n" + "\n".join(f"{p}: {s}" for p, s in moved.items())
 
 
 def test_the_interface_check_sees_english(real_server, context_for):
