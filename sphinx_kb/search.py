@@ -34,7 +34,7 @@ from pathlib import Path
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
-from sphinx.search import IndexBuilder
+from sphinx.search import IndexBuilder, js_index
 from sphinx.search.zh import SearchChinese
 
 from .metadata import plain_math
@@ -238,6 +238,9 @@ def glossary_aliases(doctree: nodes.document) -> list[dict]:
     return entries
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
 def words_of(text: str) -> str:
     """``wordsOf`` of kb-search-engine.js: " reduce scatter 显存 ", CamelCase split."""
     spaced = _CAMEL.sub(" ", unicodedata.normalize("NFKC", text)).lower()
@@ -245,16 +248,12 @@ def words_of(text: str) -> str:
     return " " + " ".join(w for w in words if w) + " "
 
 
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-
-
 def title_words(index_file: Path) -> dict | None:
     """``wordsOf`` of every page title and section heading in Sphinx's index (``squash`` is
     the same without its spaces), which the engine would otherwise compute on the reader's
     phone before the first result: a third of the results page's main-thread time, measured."""
     try:
-        text = index_file.read_text(encoding="utf-8")
-        index = json.loads(text[text.index("(") + 1:text.rindex(")")])
+        index = js_index.loads(index_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     titles = set(index.get("titles", [])) | set(index.get("alltitles", {}))
