@@ -156,6 +156,50 @@ def test_result_summaries_come_from_text_copies(offline_page, real_server, real_
     assert offline_page.console_errors == []
 
 
+# a slow network: every fetch of the page answers 400 ms late
+_SLOW_FETCH = """{ const fetch = window.fetch.bind(window);
+  window.fetch = (...args) => new Promise((wait) => setTimeout(wait, 400)).then(() => fetch(...args)); }"""
+_RECORD_SUMMARIES = """window.kbSummaryAt = {};
+new MutationObserver((changes) => changes.forEach((change) => change.addedNodes.forEach((node) => {
+  if (node.nodeType === 1 && node.matches("p.context"))
+    window.kbSummaryAt[node.closest("li").querySelector("a").pathname] = performance.now();
+}))).observe(document, { subtree: true, childList: true });"""
+
+
+@pytest.mark.parametrize("network", ["fast", "slow"])
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1440, "height": 900}],
+                         ids=["phone", "desktop"])
+def test_first_screen_summaries_are_fetched_first(offline_page, real_server, viewport, network):
+    """The lines of the results on the first screen do not share the connection with the text
+    copies of the results below it: those are asked for only once the first screen's lines
+    are in the page, and every result still gets its lines without scrolling."""
+    offline_page.set_viewport_size(viewport)
+    if network == "slow":
+        offline_page.add_init_script(_SLOW_FETCH)
+    offline_page.add_init_script(_RECORD_SUMMARIES)
+    offline_page.goto(f"{real_server}/search.html?q={quote('梯度检查点')}")
+    offline_page.wait_for_function(
+        "() => { const items = document.querySelectorAll('#search-results ul.search > li');"
+        " return items.length > 0 && [...items].every(li => li.querySelector('p.context')); }", timeout=20_000)
+    state = offline_page.evaluate("""() => ({
+        screen: window.innerHeight, scrolled: window.scrollY, shown: window.kbSummaryAt,
+        results: [...document.querySelectorAll('#search-results ul.search > li')].map((li) =>
+            [li.querySelector('a').pathname, li.getBoundingClientRect().top]),
+        asked: Object.fromEntries(performance.getEntriesByType('resource')
+            .filter((entry) => entry.name.includes('/_search/'))
+            .map((entry) => [new URL(entry.name).pathname.replace('/_search/', '/'), entry.startTime])),
+    })""")
+    assert state["scrolled"] == 0
+    first = [path for path, top in state["results"] if top < state["screen"]]
+    below = [path for path, top in state["results"] if top >= state["screen"]]
+    assert first and len(below) >= 3, state["results"]
+    assert set(state["asked"]) == {path for path, _ in state["results"]}, state["asked"]
+    first_screen_done = max(state["shown"][path] for path in first)
+    early = {path: round(state["asked"][path]) for path in below if state["asked"][path] < first_screen_done}
+    assert early == {}, f"asked for before the first screen's lines were in ({first_screen_done:.0f} ms): {early}"
+    assert offline_page.console_errors == []
+
+
 def test_text_copies_keep_the_anchors_and_drop_the_weight(real_site):
     """Sphinx looks up a section result's block by its anchor: every section id of a page is in
     its text copy, which holds the page's text and no markup weight."""
