@@ -91,6 +91,27 @@ def test_math_is_prerendered_and_mermaid_only_where_used(which, request):
     assert with_diagram == 0, "a diagram was left to the browser although Chromium is here to draw it"
 
 
+@pytest.mark.parametrize("which", ["fixture_site", "real_site"])
+def test_code_and_plot_files_only_where_used(which, request):
+    """sphinx-copybutton and Pygments' styles on pages with code, matplotlib's on pages with
+    plots, and on no other: the home, category and search pages load neither."""
+    site = request.getfixturevalue(which)
+    counts = {"code": 0, "plain": 0}
+    for page in sorted(site.outdir.rglob("*.html")):
+        if page.relative_to(site.outdir).parts[0] == "_search":
+            continue
+        html = page.read_text(encoding="utf-8")
+        name = page.relative_to(site.outdir)
+        loaded = {asset.rsplit("/", 1)[-1].split("?")[0] for asset in _parse(html).assets}
+        has_code = '<div class="highlight"><pre' in html
+        has_plot = re.search(r'<img [^>]*class="[^"]*\bplot-directive\b', html) is not None
+        counts["code" if has_code else "plain"] += 1
+        for file in ("copybutton.js", "clipboard.min.js", "copybutton.css", "pygments.css"):
+            assert (file in loaded) == has_code, f"{name}: {file} loaded={not has_code}, code blocks={has_code}"
+        assert ("plot_directive.css" in loaded) == has_plot, f"{name}: plot_directive.css loaded={not has_plot}"
+    assert counts["code"] and counts["plain"], counts
+
+
 def test_formulas_carry_svg_and_mathml(fixture_site):
     html = fixture_site.html("large-model/flash.html")
     containers = re.findall(r"<mjx-container.*?</mjx-container>", html, re.S)
