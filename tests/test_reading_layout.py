@@ -458,6 +458,32 @@ def test_nothing_moves_while_a_page_loads(real_server, context_for, width):
     assert not moved, "layout shifts while loading:\n" + "\n".join(f"{p}: {s}" for p, s in moved.items())
 
 
+@pytest.mark.parametrize("target", ["large-model/transformer.html", "index.html", "search.html?q=注意力"])
+def test_no_js_class_is_gone_before_the_page_is_drawn(real_server, browser, target):
+    """With scripts, furo's ``no-js`` class is off ``<html>`` before the body is parsed, so
+    DOMContentLoaded does not restyle a long article (furo drops it only then). Without
+    scripts it stays, and the controls that need scripts stay hidden."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.add_init_script("""window.kbNoJs = {};
+      new MutationObserver(() => {
+        if (document.body && !("body" in window.kbNoJs))
+          window.kbNoJs.body = document.documentElement.classList.contains("no-js");
+      }).observe(document, { childList: true, subtree: true });
+      document.addEventListener("DOMContentLoaded",
+        () => { window.kbNoJs.ready = document.documentElement.classList.contains("no-js"); }, { capture: true });""")
+    page.goto(f"{real_server}/{target}", wait_until="load")
+    seen = page.evaluate("window.kbNoJs")
+    page.close()
+    assert seen == {"body": False, "ready": False}, f"{target}: no-js still set when {seen}"
+
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{real_server}/{target}", wait_until="load")
+    assert "no-js" in (page.get_attribute("html", "class") or "").split()
+    assert page.locator(".theme-toggle-container").first.is_visible() is False
+    context.close()
+
+
 def test_the_interface_check_sees_english(real_server, context_for):
     """The check above finds what it looks for: furo's English, put back into a page."""
     page = context_for("desktop").new_page()
