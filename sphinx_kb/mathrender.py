@@ -10,6 +10,7 @@ rebuild renders only what changed.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import queue
@@ -50,7 +51,52 @@ def _clean(html: str) -> str:
 
 
 def _glyph_defs(names, glyphs: dict[str, str], prefix: str = "kb-") -> str:
-    return "".join(f'<path id="{prefix}{name}" d="{glyphs[name]}"></path>' for name in names)
+    return "".join(f'<path id="{prefix}{name}" d="{relative_path(glyphs[name])}"></path>' for name in names)
+
+
+# MathJax writes its glyph outlines with absolute coordinates (M137 683Q138 683 209 688...). The
+# same outline with each point relative to the one before has short numbers: the glyph
+# definitions of a math-heavy page shrink by a quarter after gzip (26 -> 20 KB on transformer).
+_PATH_TOKEN = re.compile(r"[MLHVQTCSZ]|-?\d+")
+_PATH_ARGS = {"M": 2, "L": 2, "T": 2, "Q": 4, "S": 4, "C": 6, "H": 1, "V": 1, "Z": 0}
+
+
+@functools.lru_cache(maxsize=None)
+def relative_path(d: str) -> str:
+    """``d`` in relative commands, drawing the same outline exactly (integer coordinates).
+    Anything else (decimals, arcs, relative input) is returned as it is."""
+    tokens = _PATH_TOKEN.findall(d)
+    if "".join(tokens) != re.sub(r"[\s,]+", "", d) or not tokens or tokens[0] != "M":
+        return d
+    out, x, y, start, command, i = [], 0, 0, (0, 0), "", 0
+    while i < len(tokens):
+        if tokens[i] in _PATH_ARGS:
+            command, i = tokens[i], i + 1
+        elif command == "M":
+            command = "L"  # coordinate pairs after a moveto are lines
+        elif command in ("Z", ""):
+            return d
+        count = _PATH_ARGS[command]
+        args = [int(a) for a in tokens[i:i + count]]
+        if len(args) != count or any(a in _PATH_ARGS for a in tokens[i:i + count]):
+            return d
+        i += count
+        if command == "Z":
+            out.append("z")
+            x, y = start
+        elif command == "H":
+            out.append(f"h{args[0] - x}")
+            x = args[0]
+        elif command == "V":
+            out.append(f"v{args[0] - y}")
+            y = args[0]
+        else:
+            numbers = [a - (y if k % 2 else x) for k, a in enumerate(args)]
+            out.append(command.lower() + " ".join(map(str, numbers)).replace(" -", "-"))
+            x, y = args[-2], args[-1]
+            if command == "M":
+                start = (x, y)
+    return "".join(out)
 
 
 class MathJaxProcess:

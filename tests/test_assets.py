@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -110,6 +111,54 @@ def test_code_and_plot_files_only_where_used(which, request):
             assert (file in loaded) == has_code, f"{name}: {file} loaded={not has_code}, code blocks={has_code}"
         assert ("plot_directive.css" in loaded) == has_plot, f"{name}: plot_directive.css loaded={not has_plot}"
     assert counts["code"] and counts["plain"], counts
+
+
+def _outline(d: str) -> list[tuple]:
+    """What a renderer draws for an SVG path, in absolute points, whatever its notation."""
+    args = {"m": 2, "l": 2, "t": 2, "q": 4, "s": 4, "c": 6, "h": 1, "v": 1, "z": 0}
+    tokens = re.findall(r"[A-Za-z]|-?\d+(?:\.\d+)?", d)
+    drawn, x, y, start, command, i = [], 0.0, 0.0, (0.0, 0.0), "", 0
+    while i < len(tokens):
+        if tokens[i].isalpha():
+            command, i = tokens[i], i + 1
+        elif command in ("M", "m"):
+            command = "L" if command == "M" else "l"
+        kind, relative = command.lower(), command.islower()
+        values = [float(v) for v in tokens[i:i + args[kind]]]
+        i += args[kind]
+        if kind == "z":
+            drawn.append(("z",))
+            x, y = start
+        elif kind in ("h", "v"):
+            if kind == "h":
+                x = values[0] + (x if relative else 0)
+            else:
+                y = values[0] + (y if relative else 0)
+            drawn.append(("l", x, y))
+        else:
+            points = [(values[k] + (x if relative else 0), values[k + 1] + (y if relative else 0))
+                      for k in range(0, len(values), 2)]
+            drawn.append((kind, *[v for point in points for v in point]))
+            x, y = points[-1]
+            if kind == "m":
+                start = (x, y)
+    return drawn
+
+
+def test_glyph_outlines_are_shorter_and_draw_the_same(real_site):
+    """The glyphs a page defines are MathJax's outlines written with relative points: the same
+    drawing, point for point, in fewer bytes."""
+    cache = next(real_site.outdir.rglob("kb-math-cache.json"))
+    mathjax = json.loads(cache.read_text(encoding="utf-8"))["glyphs"]
+    html = real_site.html("large-model/transformer.html")
+    defined = re.findall(r'<path id="kb-(TEX-[^"]+)" d="([^"]*)"', html)
+    assert len(defined) > 50
+    for name, d in defined:
+        original = mathjax[name]
+        assert _outline(d) == _outline(original), f"{name} draws differently: {d[:80]} vs {original[:80]}"
+    written = sum(len(d) for _, d in defined)
+    given = sum(len(mathjax[name]) for name, _ in defined)
+    assert written < 0.85 * given, (written, given)
 
 
 def test_formulas_carry_svg_and_mathml(fixture_site):
